@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Adapter } from '../../src/adapters/adapter.js';
+import { GatewayError, type UpstreamFailureReason } from '../../src/errors/index.js';
+import { createExecutor } from '../../src/routing/executor.js';
+import type { ChatRequest, ChatResult, RouteTarget, StreamPart } from '../../src/spec/index.js';
+import { makeRoute } from '../helpers/make-route.js';
+
+const request: ChatRequest = { model: 'test-model', messages: [{ role: 'user', content: 'hi' }] };
+
+function result(text: string): ChatResult {
+  return {
+    upstreamId: null,
+    upstreamModel: null,
+    systemFingerprint: null,
+    usage: null,
+    choices: [{ index: 0, message: { role: 'assistant', content: text }, finishReason: 'stop', nativeFinishReason: 'stop' }],
+  };
+}
+
+function upstreamError(reason: UpstreamFailureReason, options: { retryable?: boolean; retryAfterMs?: number } = {}) {
+  const code = reason === 'rate_limited' ? 'rate_limit_exceeded' : reason === 'request_rejected' ? 'invalid_request' : 'provider_unavailable';
+  return new GatewayError(code, `upstream said ${reason}`, {
+    upstreamReason: reason,
+    isRetryable: options.retryable ?? false,
+    retryAfterMs: options.retryAfterMs ?? null,
+  });
+}
+
+type Behaviour = (call: number) => ChatResult | GatewayError;
+
+function delta(content: string, finish: 'stop' | null = null): StreamPart {
+  return { kind: 'delta', index: 0, delta: { content }, finishReason: finish, nativeFinishReason: finish };
+}
+
+function fakeAdapters(behaviours: Record<string, Behaviour>, streams: Record<string, (signal: AbortSignal) => AsyncIterable<StreamPart>> = {}) {
+  const calls: string[] = [];
+  const adapterFor = (route: RouteTarget): Adapter => ({
+    id: route.id,
+    route,
+    complete: async () => {
+      calls.push(route.id);
+      const outcome = behaviours[route.id]!(calls.filter((id) => id === route.id).length);
+      if (outcome instanceof GatewayError) throw outcome;
+      return outcome;
+    },
+    stream: (_request, options) => {
+      calls.push(route.id);
+      return streams[route.id]!(options.signal);
+    },
+  });
+  return { adapterFor, calls };
+}
+
+function executorWith(adapterFor: (route: RouteTarget) => Adapter, sleeps: number[] = []) {
+  let clock = 0;
+  return createExecutor({
+    adapterFor,
+    settings: {
+      retry: { attempts: 2, backoffMs: 100, maxBackoffMs: 1000 },
+      timeouts: { connectMs: 1000, ttftMs: 1000, idleMs: 1000, totalMs: 60_000, keepAliveMs: 1000 },
+    },
+    now: () => clock,
+    random: () => 0.5,
+    sleep: async (delayMs) => {
+      sleeps.push(delayMs);
+      clock += delayMs;
+    },
+  });
+}
+
+const first = makeRoute({ id: 'first/test-model' });
+const second = makeRoute({ id: 'second/test-model' });
+
+describe('executor, non-stream', () => {
+  test('retries a retryable failure with jittered backoff, then succeeds on the same route', async () => {
+    const sleeps: number[] = [];
+    const { adapterFor, calls } = fakeAdapters({
+      'first/test-model': (call) => (call < 3 ? upstreamError('server_error', { retryable: true }) : result('ok')),
+    });
+    const outcome = await executorWith(adapterFor, sleeps).complete([first], request, new AbortController().signal);
+    assert.equal(outcome.route, first);
+    assert.deepEqual(calls, ['first/test-model', 'first/test-model', 'first/test-model']);
+    assert.deepEqual(sleeps, [50, 100], 'full jitter: random 0.5 × 100·2^n');
+    assert.deepEqual(outcome.attempts.map((attempt) => attempt.outcome), ['failed', 'failed', 'success']);
+  });
+
+  test('falls back at once on 429, auth and model-not-found, without retrying the same route', async () => {
+    for (const reason of ['rate_limited', 'auth_error', 'model_not_found', 'invalid_response'] as const) {
+      const { adapterFor, calls } = fakeAdapters({
+        'first/test-model': () => upstreamError(reason),
+        'second/test-model': () => result('from second'),
+      });
+      const outcome = await executorWith(adapterFor).complete([first, second], request, new AbortController().signal);
+      assert.equal(outcome.route, second, reason);
+      assert.deepEqual(calls, ['first/test-model', 'second/test-model'], reason);
+    }
+  });
+
+  test('returns a request-side 400 at once: no retry, no fallback', async () => {
+    const { adapterFor, calls } = fakeAdapters({
+      'first/test-model': () => upstreamError('request_rejected'),
+      'second/test-model': () => result('never'),
+    });
+    await assert.rejects(
+      executorWith(adapterFor).complete([first, second], request, new AbortController().signal),
+      (error: GatewayError) => error.status === 400 && Array.isArray(error.metadata.attempts),
+    );
+    assert.deepEqual(calls, ['first/test-model']);
+  });
+
+  test('all rate limited → 429 with the earliest Retry-After; mixed failures → 502 listing attempts', async () => {
+    const limited = fakeAdapters({
+      'first/test-model': () => upstreamError('rate_limited', { retryAfterMs: 7000 }),
+      'second/test-model': () => upstreamError('rate_limited', { retryAfterMs: 3000 }),
+    });
+    await assert.rejects(
+      executorWith(limited.adapterFor).complete([first, second], request, new AbortController().signal),
+      (error: GatewayError) => error.status === 429 && error.retryAfterMs === 3000,
+    );
+    const mixed = fakeAdapters({
+      'first/test-model': () => upstreamError('rate_limited', { retryAfterMs: 7000 }),
+      'second/test-model': () => upstreamError('auth_error'),
+    });
+    await assert.rejects(
+      executorWith(mixed.adapterFor).complete([first, second], request, new AbortController().signal),
+      (error: GatewayError) =>
+        error.status === 502 &&
+        /All 2 routes for test-model failed/.test(error.message) &&
+        (error.metadata.attempts as unknown[]).length === 2,
+    );
+  });
+});
+
+async function* parts(...items: (StreamPart | Error)[]): AsyncGenerator<StreamPart> {
+  for (const item of items) {
+    await Promise.resolve();
+    if (item instanceof Error) throw item;
+    yield item;
+  }
+}
+
+async function collect(stream: AsyncIterable<StreamPart>): Promise<string> {
+  let text = '';
+  for await (const part of stream) if (part.kind === 'delta') text += part.delta.content ?? '';
+  return text;
+}
+
+describe('executor, stream', () => {
+  test('a failure before the first token falls back invisibly', async () => {
+    const { adapterFor } = fakeAdapters({}, {
+      'first/test-model': () => parts({ kind: 'delta', index: 0, delta: { role: 'assistant', content: '' }, finishReason: null, nativeFinishReason: null }, upstreamError('interrupted')),
+      'second/test-model': () => parts(delta('Hello'), delta(' world', 'stop')),
+    });
+    const committed = await executorWith(adapterFor).openStream([first, second], request, new AbortController().signal);
+    assert.equal(committed.route, second);
+    assert.equal(await collect(committed.parts), 'Hello world');
+  });
+
+  test('after commit a failure reaches the consumer; no splice with another route', async () => {
+    const { adapterFor, calls } = fakeAdapters({}, {
+      'first/test-model': () => parts(delta('Hel'), delta('lo'), upstreamError('interrupted', { retryable: true })),
+      'second/test-model': () => parts(delta('never')),
+    });
+    const committed = await executorWith(adapterFor).openStream([first, second], request, new AbortController().signal);
+    assert.equal(committed.route, first);
+    let text = '';
+    await assert.rejects(async () => {
+      for await (const part of committed.parts) if (part.kind === 'delta') text += part.delta.content ?? '';
+    }, /interrupted/);
+    assert.equal(text, 'Hello');
+    assert.deepEqual(calls, ['first/test-model']);
+  });
+
+  test('a stream that sends nothing within ttft_ms fails over', async () => {
+    const { adapterFor } = fakeAdapters({}, {
+      'first/test-model': (signal) => ({
+        [Symbol.asyncIterator]: () => ({
+          next: () => new Promise<IteratorResult<StreamPart>>((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))),
+          return: async () => ({ done: true, value: undefined }),
+        }),
+      }),
+      'second/test-model': () => parts(delta('fast')),
+    });
+    const executor = createExecutor({
+      adapterFor,
+      settings: {
+        retry: { attempts: 0, backoffMs: 1, maxBackoffMs: 1 },
+        timeouts: { connectMs: 50, ttftMs: 30, idleMs: 50, totalMs: 5000, keepAliveMs: 1000 },
+      },
+      now: Date.now,
+      random: () => 0.5,
+      sleep: async () => undefined,
+    });
+    const committed = await executor.openStream([first, second], request, new AbortController().signal);
+    assert.equal(committed.route, second);
+    assert.equal(committed.attempts[0]!.reason, 'timeout');
+  });
+});
