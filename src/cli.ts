@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { runCheckConfig } from './cli/check-config-command.js';
+import { parseFlags } from './cli/parse-flags.js';
+import { runServe } from './cli/serve-command.js';
+import { runSimulateCommand } from './simulator/index.js';
+
+const USAGE = `Usage: hybrid-inference <command> [flags]
+
+Commands:
+  serve          Run the gateway (default).
+                 --host HOST          listen address (env HOST, default 127.0.0.1)
+                 --port PORT          listen port (env PORT, default 8080)
+                 --config-dir DIR     folder with models.yaml and routing.yaml (env CONFIG_DIR)
+  check-config   Validate the configuration; print the route table (secrets masked) or every problem.
+                 --config-dir DIR
+  simulate       Run a vLLM-like OpenAI-compatible upstream for demos, tests and benchmarks.
+                 (hybrid-inference simulate --help for its flags)
+  help           Show this text.
+
+Environment: see .env.example (MODELS_CONFIG, ROUTING_CONFIG, LOCAL_BASE_URL, OFFLOAD, provider keys, ...).
+`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command = 'serve', ...rest] = argv;
+  // A .env beside the working directory is read once at start; variables already set win.
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const environment = process.env;
+  switch (command) {
+    case 'serve': {
+      const flags = parseFlags(rest, { host: 'string', port: 'number', 'config-dir': 'string' });
+      return runServe(environment, process.cwd(), {
+        ...(typeof flags.host === 'string' ? { host: flags.host } : {}),
+        ...(typeof flags.port === 'number' ? { port: flags.port } : {}),
+        ...(typeof flags['config-dir'] === 'string' ? { configDir: flags['config-dir'] } : {}),
+      });
+    }
+    case 'check-config': {
+      const flags = parseFlags(rest, { 'config-dir': 'string' });
+      const configDir = typeof flags['config-dir'] === 'string' ? flags['config-dir'] : undefined;
+      return runCheckConfig(environment, process.cwd(), configDir);
+    }
+    case 'simulate':
+      await runSimulateCommand([...rest]);
+      return 0;
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      process.stderr.write(`Unknown command '${command}'.\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`hybrid-inference: ${message}\n\n${USAGE}`);
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,56 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { GatewayError, errorHeaders, serializeError } from '../errors/index.js';
+import { createGenerationId } from '../gateway/generation-id.js';
+import { mapFrameworkError } from './map-framework-error.js';
+
+export interface CreateServerOptions {
+  readonly logger: Logger;
+  readonly bodyLimitBytes: number;
+}
+
+/**
+ * The Fastify instance with the gateway's cross-cutting rules: request ids are generation ids, every error
+ * leaves through one handler in one shape, unknown paths get a 404 in that shape.
+ */
+export function createServer(options: CreateServerOptions): FastifyInstance {
+  const loggerInstance: FastifyBaseLogger = options.logger;
+  const app = Fastify({
+    loggerInstance,
+    disableRequestLogging: true,
+    bodyLimit: options.bodyLimitBytes,
+    genReqId: () => createGenerationId(Date.now()),
+    requestIdLogLabel: 'request_id',
+    return503OnClosing: true,
+    keepAliveTimeout: 72_000,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  // Bodies are JSON whatever the Content-Type says: `curl -d` sends form encoding, some SDKs text/plain.
+  // The default parser keeps its protection against prototype poisoning.
+  app.removeContentTypeParser(['text/plain']);
+  app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+
+  app.setErrorHandler((thrown, request, reply) => {
+    const error = mapFrameworkError(thrown, options.bodyLimitBytes);
+    if (error.status >= 500 && error.upstreamReason === null && error.code === 'server') {
+      request.log.error({ err: thrown }, 'unhandled error');
+    }
+    void reply
+      .status(error.status)
+      .headers(errorHeaders(error))
+      .header('x-generation-id', request.id)
+      .send(serializeError(error));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const error = new GatewayError(
+      'not_found',
+      `No endpoint ${request.method} ${request.url.split('?')[0] ?? ''}. GET / lists the endpoints.`,
+    );
+    void reply.status(error.status).send(serializeError(error));
+  });
+
+  return app;
+}
