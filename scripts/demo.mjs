@@ -51,8 +51,30 @@ async function waitFor(url) {
   throw new Error(`${url} did not come up`);
 }
 
-start('local-vllm', ['simulate', '--port', String(localPort), '--model', 'meta-llama/Llama-3.1-8B-Instruct', '--ttft-ms', '40', '--tokens-per-second', '400']);
-start('remote-api', ['simulate', '--port', String(remotePort), '--model', 'llama-3.1-8b-instant', '--api-key', 'demo-remote-key', '--ttft-ms', '120', '--tokens-per-second', '800']);
+start('local-vllm', [
+  'simulate',
+  '--port',
+  String(localPort),
+  '--model',
+  'meta-llama/Llama-3.1-8B-Instruct',
+  '--ttft-ms',
+  '40',
+  '--tokens-per-second',
+  '400',
+]);
+start('remote-api', [
+  'simulate',
+  '--port',
+  String(remotePort),
+  '--model',
+  'llama-3.1-8b-instant',
+  '--api-key',
+  'demo-remote-key',
+  '--ttft-ms',
+  '120',
+  '--tokens-per-second',
+  '800',
+]);
 start('gateway', ['serve', '--port', String(gatewayPort), '--config-dir', join(root, 'examples', 'demo')], {
   DEMO_LOCAL_URL: `http://127.0.0.1:${localPort}/v1`,
   DEMO_REMOTE_URL: `http://127.0.0.1:${remotePort}/v1`,
@@ -73,7 +95,11 @@ for (let index = 0; index < 20; index += 1) {
   const response = await fetch(`${gateway}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'llama-3.1-8b', messages: [{ role: 'user', content: `Hello ${index}` }], max_tokens: 8 }),
+    body: JSON.stringify({
+      model: 'llama-3.1-8b',
+      messages: [{ role: 'user', content: `Hello ${index}` }],
+      max_tokens: 8,
+    }),
   });
   await response.text();
   const route = response.headers.get('x-gateway-route') ?? `HTTP ${response.status}`;
@@ -83,7 +109,9 @@ for (let index = 0; index < 20; index += 1) {
 console.log(`
 HybridInference demo is running: gateway ${gateway}, simulated local worker :${localPort}, simulated cloud :${remotePort}.
 20 requests were split like this (fixed strategy, local_fraction 0.6):
-${Object.entries(counts).map(([route, count]) => `  ${String(count).padStart(2)}  ${route}`).join('\n')}
+${Object.entries(counts)
+  .map(([route, count]) => `  ${String(count).padStart(2)}  ${route}`)
+  .join('\n')}
 
 Try it with curl:
   curl -s ${gateway}/v1/chat/completions -H 'Content-Type: application/json' \\

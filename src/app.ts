@@ -34,8 +34,9 @@ export interface App {
   close(): Promise<void>;
 }
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
-  .version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** Builds the whole gateway without listening (tests call `server.inject` or `server.listen`). */
 export function createApp(config: Config, dependencies: AppDependencies = {}): App {
@@ -45,7 +46,7 @@ export function createApp(config: Config, dependencies: AppDependencies = {}): A
   const timeouts = config.routing.timeouts;
   const pools = createUpstreamPools({ connectTimeoutMs: timeouts.connectMs });
   const adapters = new Map<string, Adapter>();
-  const adapterDependencies = { dispatcherFor: pools.dispatcherFor, timeouts };
+  const adapterDependencies = { dispatcherFor: (origin: string) => pools.dispatcherFor(origin), timeouts };
   for (const model of config.models) {
     for (const route of model.routes) adapters.set(route.id, createAdapter(route, adapterDependencies));
   }

@@ -1,4 +1,4 @@
-import type { ChatMessage, Usage } from '../spec/index.js';
+import type { ChatMessage, ContentPart, Usage } from '../spec/index.js';
 
 type CountTokens = (text: string) => number;
 
@@ -25,7 +25,8 @@ function messageText(message: ChatMessage): string {
   const parts: string[] = [];
   if (typeof message.content === 'string') parts.push(message.content);
   else if (Array.isArray(message.content)) {
-    for (const part of message.content) if (typeof part.text === 'string') parts.push(part.text);
+    for (const part of message.content as readonly ContentPart[])
+      if (typeof part.text === 'string') parts.push(part.text);
   }
   for (const call of message.tool_calls ?? []) parts.push(call.function.name, call.function.arguments);
   return parts.join('\n');
@@ -35,7 +36,10 @@ function messageText(message: ChatMessage): string {
  * Usage counted with a GPT tokenizer when the upstream sent none; flagged `estimated` so nobody mistakes it
  * for the provider's own count.
  */
-export async function estimateUsage(messages: readonly ChatMessage[], completionText: string): Promise<Usage> {
+export async function estimateUsage(
+  messages: readonly ChatMessage[],
+  completionText: string,
+): Promise<Usage> {
   const count = await loadCounter();
   let promptTokens = 0;
   for (const message of messages) promptTokens += count(messageText(message)) + TOKENS_PER_MESSAGE;

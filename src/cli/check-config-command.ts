@@ -31,7 +31,11 @@ export function describeConfig(config: Config): string {
 /** `hybrid-inference check-config`: 0 and the route table when valid, 1 and every problem when not. */
 export function runCheckConfig(environment: Environment, cwd: string, configDir: string | undefined): number {
   try {
-    const config = loadConfig({ environment, cwd, ...(configDir === undefined ? {} : { overrides: { configDir } }) });
+    const config = loadConfig({
+      environment,
+      cwd,
+      ...(configDir === undefined ? {} : { overrides: { configDir } }),
+    });
     process.stdout.write(`${describeConfig(config)}\n\nconfiguration OK\n`);
     return 0;
   } catch (error) {

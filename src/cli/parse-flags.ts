@@ -15,7 +15,12 @@ export function parseFlags(argv: readonly string[], spec: FlagSpec): ParsedFlags
     const [rawName, inlineValue] = argument.slice(2).split(/=(.*)/s, 2);
     const name = rawName ?? '';
     const kind = spec[name];
-    if (kind === undefined) throw new Error(`unknown flag --${name}; known: ${Object.keys(spec).map((key) => `--${key}`).join(', ')}`);
+    if (kind === undefined)
+      throw new Error(
+        `unknown flag --${name}; known: ${Object.keys(spec)
+          .map((key) => `--${key}`)
+          .join(', ')}`,
+      );
     if (kind === 'boolean') {
       flags[name] = inlineValue === undefined ? true : inlineValue !== 'false';
       continue;

@@ -12,13 +12,19 @@ export interface ServeOptions {
 const SHUTDOWN_DEADLINE_MS = 30_000;
 
 /** `hybrid-inference serve`: load and validate the config, listen, drain on SIGTERM/SIGINT. */
-export async function runServe(environment: Environment, cwd: string, options: ServeOptions): Promise<number> {
+export async function runServe(
+  environment: Environment,
+  cwd: string,
+  options: ServeOptions,
+): Promise<number> {
   let config;
   try {
     config = loadConfig({ environment, cwd, overrides: options });
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n\nThe gateway did not start. Fix the above, or run 'hybrid-inference check-config'.\n`);
+      process.stderr.write(
+        `${error.message}\n\nThe gateway did not start. Fix the above, or run 'hybrid-inference check-config'.\n`,
+      );
       return 1;
     }
     throw error;

@@ -27,7 +27,11 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** Turns zod issues into problems that say what is wrong and what to write instead. */
-export function formatSchemaIssues(file: string, root: unknown, issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
+export function formatSchemaIssues(
+  file: string,
+  root: unknown,
+  issues: readonly z.core.$ZodIssue[],
+): ConfigProblem[] {
   return issues.map((issue) => {
     const path = formatPath(issue.path);
     switch (issue.code) {
@@ -51,11 +55,22 @@ export function formatSchemaIssues(file: string, root: unknown, issues: readonly
       case 'too_small':
       case 'too_big': {
         const bound = String(issue.code === 'too_small' ? issue.minimum : issue.maximum);
-        const relation = issue.code === 'too_small' ? (issue.inclusive === false ? 'above' : 'at least') : issue.inclusive === false ? 'below' : 'at most';
+        const relation =
+          issue.code === 'too_small'
+            ? issue.inclusive === false
+              ? 'above'
+              : 'at least'
+            : issue.inclusive === false
+              ? 'below'
+              : 'at most';
         const what = issue.origin === 'array' ? 'entries' : issue.origin === 'string' ? 'characters' : '';
         const found = valueAt(root, issue.path);
         const foundText = typeof found === 'number' ? `, found ${found}` : '';
-        return { file, path, message: `must be ${relation} ${bound}${what === '' ? '' : ` ${what}`}${foundText}` };
+        return {
+          file,
+          path,
+          message: `must be ${relation} ${bound}${what === '' ? '' : ` ${what}`}${foundText}`,
+        };
       }
       default:
         return { file, path, message: issue.message };

@@ -34,7 +34,11 @@ function readInteger(
   if (value === undefined || value.trim() === '') return fallback;
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < minimum) {
-    problems.push({ file: ENVIRONMENT_FILE, path: name, message: `must be a whole number ≥ ${minimum}, found '${value}'` });
+    problems.push({
+      file: ENVIRONMENT_FILE,
+      path: name,
+      message: `must be a whole number ≥ ${minimum}, found '${value}'`,
+    });
     return fallback;
   }
   return parsed;
@@ -51,7 +55,11 @@ function configDirectory(options: LoadConfigOptions): string {
   return existsSync(join(local, 'models.yaml')) ? local : EMBEDDED_CONFIG_DIR;
 }
 
-function loadRoutingFile(path: string | null, environment: Environment, problems: ConfigProblem[]): RoutingFile | null {
+function loadRoutingFile(
+  path: string | null,
+  environment: Environment,
+  problems: ConfigProblem[],
+): RoutingFile | null {
   if (path === null) return null;
   const read = readYamlFile(path);
   if (!read.ok) {
@@ -78,7 +86,10 @@ export function loadConfig(options: LoadConfigOptions): Config {
   const problems: ConfigProblem[] = [];
   const directory = configDirectory(options);
   const modelsPath = resolve(options.cwd, environment.MODELS_CONFIG || join(directory, 'models.yaml'));
-  const routingCandidate = resolve(options.cwd, environment.ROUTING_CONFIG || join(directory, 'routing.yaml'));
+  const routingCandidate = resolve(
+    options.cwd,
+    environment.ROUTING_CONFIG || join(directory, 'routing.yaml'),
+  );
   const routingExplicit = environment.ROUTING_CONFIG !== undefined && environment.ROUTING_CONFIG !== '';
   const routingPath = routingExplicit || existsSync(routingCandidate) ? routingCandidate : null;
 
@@ -95,14 +106,20 @@ export function loadConfig(options: LoadConfigOptions): Config {
         problems,
       ),
       cooldownMs:
-        readInteger(environment, 'CIRCUIT_COOLDOWN_SECONDS', base.circuitBreaker.cooldownMs / 1000, 0, problems) *
-        1000,
+        readInteger(
+          environment,
+          'CIRCUIT_COOLDOWN_SECONDS',
+          base.circuitBreaker.cooldownMs / 1000,
+          0,
+          problems,
+        ) * 1000,
     },
   };
   const localBaseUrl = environment.LOCAL_BASE_URL?.trim() || null;
   const offload = { enabled: isTruthy(environment.OFFLOAD), localBaseUrl };
   const warnings: string[] = [];
-  if (offload.enabled && localBaseUrl === null) warnings.push('OFFLOAD is set but LOCAL_BASE_URL is empty: nothing is offloaded');
+  if (offload.enabled && localBaseUrl === null)
+    warnings.push('OFFLOAD is set but LOCAL_BASE_URL is empty: nothing is offloaded');
 
   let models: Config['models'] = [];
   const read = readYamlFile(modelsPath);
@@ -124,9 +141,13 @@ export function loadConfig(options: LoadConfigOptions): Config {
       warnings.push(...resolved.warnings);
       models = resolved.models;
       const known = new Set(models.flatMap((model) => [model.id, ...model.aliases]));
-      for (const deployment of [...(routingFile?.local_deployment ?? []), ...(routingFile?.remote_deployment ?? [])]) {
+      for (const deployment of [
+        ...(routingFile?.local_deployment ?? []),
+        ...(routingFile?.remote_deployment ?? []),
+      ]) {
         for (const model of deployment.models) {
-          if (!known.has(model)) warnings.push(`routing.yaml lists model '${model}' that models.yaml does not define`);
+          if (!known.has(model))
+            warnings.push(`routing.yaml lists model '${model}' that models.yaml does not define`);
         }
       }
     }
@@ -134,7 +155,8 @@ export function loadConfig(options: LoadConfigOptions): Config {
 
   const port = options.overrides?.port ?? readInteger(environment, 'PORT', 8080, 0, problems);
   if (port > 65535) problems.push({ file: ENVIRONMENT_FILE, path: 'PORT', message: 'must be at most 65535' });
-  const sqliteSetting = environment.SQLITE_DB_PATH || environment.OPENROUTER_SQLITE_DB || 'var/db/openrouter_logs.db';
+  const sqliteSetting =
+    environment.SQLITE_DB_PATH || environment.OPENROUTER_SQLITE_DB || 'var/db/openrouter_logs.db';
   const sqlitePath = sqliteSetting.startsWith('~')
     ? join(environment.HOME ?? '', sqliteSetting.slice(1))
     : isAbsolute(sqliteSetting)
@@ -144,7 +166,13 @@ export function loadConfig(options: LoadConfigOptions): Config {
     server: {
       host: options.overrides?.host ?? (environment.HOST || '127.0.0.1'),
       port,
-      bodyLimitBytes: readInteger(environment, 'MAX_REQUEST_BODY_BYTES', DEFAULT_BODY_LIMIT_BYTES, 1024, problems),
+      bodyLimitBytes: readInteger(
+        environment,
+        'MAX_REQUEST_BODY_BYTES',
+        DEFAULT_BODY_LIMIT_BYTES,
+        1024,
+        problems,
+      ),
       logLevel: environment.LOG_LEVEL || 'info',
       adminApiKey: environment.ADMIN_API_KEY || null,
     },

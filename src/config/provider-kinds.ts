@@ -13,8 +13,20 @@ export interface ProviderKindDefaults {
 }
 
 export const PROVIDER_KINDS: Readonly<Record<AdapterKind, ProviderKindDefaults>> = {
-  vllm: { displayName: 'vLLM', defaultBaseUrl: null, requiresApiKey: false, apiKeyVariable: null, isLocal: true },
-  sglang: { displayName: 'SGLang', defaultBaseUrl: null, requiresApiKey: false, apiKeyVariable: null, isLocal: true },
+  vllm: {
+    displayName: 'vLLM',
+    defaultBaseUrl: null,
+    requiresApiKey: false,
+    apiKeyVariable: null,
+    isLocal: true,
+  },
+  sglang: {
+    displayName: 'SGLang',
+    defaultBaseUrl: null,
+    requiresApiKey: false,
+    apiKeyVariable: null,
+    isLocal: true,
+  },
   openai_compat: {
     displayName: 'OpenAI-compatible',
     defaultBaseUrl: null,

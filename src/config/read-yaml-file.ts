@@ -3,8 +3,7 @@ import { parseDocument } from 'yaml';
 import type { ConfigProblem } from './config-error.js';
 
 export type YamlReadResult =
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly problems: ConfigProblem[] };
+  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly problems: ConfigProblem[] };
 
 /** Reads and parses one YAML file; syntax errors come back as problems with the line and column. */
 export function readYamlFile(path: string): YamlReadResult {
@@ -15,7 +14,9 @@ export function readYamlFile(path: string): YamlReadResult {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(error);
     return {
       ok: false,
-      problems: [{ file: path, path: '', message: `${reason}; create it or point the variable at another file` }],
+      problems: [
+        { file: path, path: '', message: `${reason}; create it or point the variable at another file` },
+      ],
     };
   }
   const document = parseDocument(text, { prettyErrors: true });

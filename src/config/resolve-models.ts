@@ -37,7 +37,10 @@ function rawString(raw: unknown, path: readonly (string | number)[]): string | u
 }
 
 function toPricing(input: PricingInput | undefined): Pricing {
-  const pricing: Record<string, string> = { prompt: input?.prompt ?? '0', completion: input?.completion ?? '0' };
+  const pricing: Record<string, string> = {
+    prompt: input?.prompt ?? '0',
+    completion: input?.completion ?? '0',
+  };
   const optional: [keyof Pricing, string | undefined][] = [
     ['request', input?.request],
     ['image', input?.image],
@@ -65,7 +68,8 @@ type RouteOutcome =
 
 function resolveRoute(context: RouteContext, route: RouteInput, routeIndex: number): RouteOutcome {
   const { input, model, modelIndex, problems } = context;
-  const routePath = model.route === undefined ? `models[${modelIndex}]` : `models[${modelIndex}].route[${routeIndex}]`;
+  const routePath =
+    model.route === undefined ? `models[${modelIndex}]` : `models[${modelIndex}].route[${routeIndex}]`;
   const providers = input.models.providers ?? {};
   const providerName = route.provider ?? (route.kind === undefined ? model.provider : undefined);
   let shared: ProviderInput | undefined;
@@ -117,7 +121,8 @@ function resolveRoute(context: RouteContext, route: RouteInput, routeIndex: numb
   context.usedIds.add(id);
 
   const apiKey = route.api_key ?? model.api_key ?? shared?.api_key ?? '';
-  const keyDeclared = route.api_key !== undefined || model.api_key !== undefined || shared?.api_key !== undefined;
+  const keyDeclared =
+    route.api_key !== undefined || model.api_key !== undefined || shared?.api_key !== undefined;
   if (apiKey === '' && (defaults.requiresApiKey || keyDeclared)) {
     const rawKey =
       rawString(input.raw, ['models', modelIndex, 'route', routeIndex, 'api_key']) ??
@@ -135,15 +140,29 @@ function resolveRoute(context: RouteContext, route: RouteInput, routeIndex: numb
   if (route.enabled === false) {
     return {
       enabled: false,
-      disabled: { id, provider: providerSlug, reason: 'disabled_in_config', detail: 'enabled: false in models.yaml' },
+      disabled: {
+        id,
+        provider: providerSlug,
+        reason: 'disabled_in_config',
+        detail: 'enabled: false in models.yaml',
+      },
     };
   }
   const endpoint = normalizeEndpoint(baseUrl);
   const offload = input.offload;
-  if (offload.enabled && offload.localBaseUrl !== null && normalizeEndpoint(offload.localBaseUrl) === endpoint) {
+  if (
+    offload.enabled &&
+    offload.localBaseUrl !== null &&
+    normalizeEndpoint(offload.localBaseUrl) === endpoint
+  ) {
     return {
       enabled: false,
-      disabled: { id, provider: providerSlug, reason: 'offload', detail: 'OFFLOAD is on and this route is local' },
+      disabled: {
+        id,
+        provider: providerSlug,
+        reason: 'offload',
+        detail: 'OFFLOAD is on and this route is local',
+      },
     };
   }
   const declaredLocal = input.routing.localEndpoints.includes(endpoint);
@@ -184,7 +203,11 @@ export function resolveModels(input: ResolveModelsInput): ResolveModelsOutput {
       const previous = names.get(name);
       const path = offset === 0 ? `models[${modelIndex}].id` : `models[${modelIndex}].aliases[${offset - 1}]`;
       if (previous !== undefined) {
-        problems.push({ file: input.file, path, message: `'${name}' is already used by ${previous}; ids and aliases must be unique` });
+        problems.push({
+          file: input.file,
+          path,
+          message: `'${name}' is already used by ${previous}; ids and aliases must be unique`,
+        });
       } else names.set(name, `models[${modelIndex}]`);
     }
     const context: RouteContext = { input, model, modelIndex, problems, warnings, usedIds: new Set() };

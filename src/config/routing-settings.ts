@@ -18,8 +18,12 @@ export function resolveRoutingSettings(file: RoutingFile | null) {
     healthCheckTimeoutMs: (parameter.timeout ?? 2) * 1000,
     maxWaiting: parameter.max_waiting ?? 4,
     targetTtftMs: parameter.target_ttft_ms ?? 1500,
-    localEndpoints: (file?.local_deployment ?? []).map((deployment) => normalizeEndpoint(deployment.endpoint)),
-    remoteEndpoints: (file?.remote_deployment ?? []).map((deployment) => normalizeEndpoint(deployment.endpoint)),
+    localEndpoints: (file?.local_deployment ?? []).map((deployment) =>
+      normalizeEndpoint(deployment.endpoint),
+    ),
+    remoteEndpoints: (file?.remote_deployment ?? []).map((deployment) =>
+      normalizeEndpoint(deployment.endpoint),
+    ),
     retry: {
       attempts: retry.attempts ?? 2,
       backoffMs: retry.backoff_ms ?? 200,

@@ -59,7 +59,8 @@ function completionText(result: ChatResult): string {
   for (const choice of result.choices) {
     if (typeof choice.message.content === 'string') parts.push(choice.message.content);
     if (typeof choice.message.reasoning === 'string') parts.push(choice.message.reasoning);
-    for (const call of choice.message.tool_calls ?? []) parts.push(call.function.name, call.function.arguments);
+    for (const call of choice.message.tool_calls ?? [])
+      parts.push(call.function.name, call.function.arguments);
   }
   return parts.join('');
 }
@@ -84,7 +85,9 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
       }
       return model;
     });
-    const plan = models.flatMap((model) => dependencies.strategy.plan(model.routes, { random: dependencies.random }));
+    const plan = models.flatMap((model) =>
+      dependencies.strategy.plan(model.routes, { random: dependencies.random }),
+    );
     const first = models[0] as ModelEntry;
     if (plan.length === 0) {
       throw new GatewayError('no_route_available', models.map(describeUnavailable).join(' '), {
@@ -103,7 +106,11 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
     };
   }
 
-  function headersFor(identity: ResponseIdentity, route: RouteTarget, attempts: number): Record<string, string> {
+  function headersFor(
+    identity: ResponseIdentity,
+    route: RouteTarget,
+    attempts: number,
+  ): Record<string, string> {
     return {
       'x-generation-id': identity.id,
       'x-gateway-provider': route.provider,
@@ -120,7 +127,9 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
     startedAt: number,
     cancelled: boolean,
   ): RequestRecord {
-    const attempts = Array.isArray(error.metadata.attempts) ? (error.metadata.attempts as RequestRecord['attempts']) : [];
+    const attempts = Array.isArray(error.metadata.attempts)
+      ? (error.metadata.attempts as RequestRecord['attempts'])
+      : [];
     return {
       id,
       requestedModel: parsed.requestedModel,
@@ -164,8 +173,13 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
       const { signal } = context;
       return withFailureRecord(parsed, context, startedAt, async () => {
         const { plan } = planFor(parsed);
-        const { result, route, attempts } = await dependencies.executor.complete(plan, parsed.request, signal);
-        const usage: Usage = result.usage ?? (await estimateUsage(parsed.request.messages, completionText(result)));
+        const { result, route, attempts } = await dependencies.executor.complete(
+          plan,
+          parsed.request,
+          signal,
+        );
+        const usage: Usage =
+          result.usage ?? (await estimateUsage(parsed.request.messages, completionText(result)));
         const cost = computeCost(usage, route.pricing);
         const identity = identityFor(context.id, route, startedAt);
         const latencyMs = dependencies.now() - startedAt;
@@ -260,14 +274,24 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
                   if (call.function?.arguments !== undefined) generated.push(call.function.arguments);
                 }
                 ttftMs ??= dependencies.now() - startedAt;
-                yield writer.delta(part.index, delta, part.finishReason, part.nativeFinishReason, part.logprobs);
+                yield writer.delta(
+                  part.index,
+                  delta,
+                  part.finishReason,
+                  part.nativeFinishReason,
+                  part.logprobs,
+                );
               }
             } catch (thrown) {
               if (signal.aborted) return;
               const error = toGatewayError(thrown);
-              failure = new GatewayError(error.code, `The upstream stream broke after it started: ${error.message}`, {
-                metadata: { error_type: error.code, provider_code: error.upstreamReason },
-              });
+              failure = new GatewayError(
+                error.code,
+                `The upstream stream broke after it started: ${error.message}`,
+                {
+                  metadata: { error_type: error.code, provider_code: error.upstreamReason },
+                },
+              );
               yield writer.error(failure);
             }
             const final = await record(false);

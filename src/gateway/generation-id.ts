@@ -15,7 +15,8 @@ export function createGenerationId(nowMs: number): string {
     offset = 0;
   }
   let suffix = '';
-  for (let index = 0; index < 20; index += 1) suffix += ALPHABET[(pool[offset + index] ?? 0) % ALPHABET.length];
+  for (let index = 0; index < 20; index += 1)
+    suffix += ALPHABET.charAt((pool[offset + index] ?? 0) % ALPHABET.length);
   offset += 20;
   return `gen-${Math.floor(nowMs / 1000)}-${suffix}`;
 }

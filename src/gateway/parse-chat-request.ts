@@ -2,7 +2,14 @@ import { GatewayError } from '../errors/index.js';
 import type { ChatMessage, ChatRequest, ChatRole } from '../spec/index.js';
 
 /** OpenRouter request fields the gateway acts on itself; they never reach an upstream. */
-export const OPENROUTER_ONLY_FIELDS = ['models', 'provider', 'route', 'transforms', 'plugins', 'usage'] as const;
+export const OPENROUTER_ONLY_FIELDS = [
+  'models',
+  'provider',
+  'route',
+  'transforms',
+  'plugins',
+  'usage',
+] as const;
 
 /** What the client asked for, split into the canonical request and the gateway's own routing fields. */
 export interface ParsedChatRequest {
@@ -30,11 +37,20 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-function checkNumber(body: Record<string, unknown>, field: string, minimum: number, maximum: number, integer = false) {
+function checkNumber(
+  body: Record<string, unknown>,
+  field: string,
+  minimum: number,
+  maximum: number,
+  integer = false,
+) {
   const value = body[field];
   if (value === undefined || value === null) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
-    throw invalid(field, `'${field}' must be ${integer ? 'an integer' : 'a number'}, got ${describe(value)}.`);
+    throw invalid(
+      field,
+      `'${field}' must be ${integer ? 'an integer' : 'a number'}, got ${describe(value)}.`,
+    );
   }
   if (value < minimum || value > maximum) {
     throw invalid(field, `'${field}' must be between ${minimum} and ${maximum}, got ${value}.`);
@@ -44,17 +60,24 @@ function checkNumber(body: Record<string, unknown>, field: string, minimum: numb
 function checkContent(message: Record<string, unknown>, path: string, role: ChatRole): void {
   const content = message.content;
   if (content === undefined || content === null) {
-    const hasToolCalls = role === 'assistant' && Array.isArray(message.tool_calls) && message.tool_calls.length > 0;
+    const hasToolCalls =
+      role === 'assistant' && Array.isArray(message.tool_calls) && message.tool_calls.length > 0;
     if (role === 'assistant' && (hasToolCalls || content === null)) return;
     throw invalid(`${path}.content`, `'${path}.content' is required for a ${role} message.`);
   }
   if (typeof content === 'string') return;
   if (!Array.isArray(content)) {
-    throw invalid(`${path}.content`, `'${path}.content' must be a string or an array of content parts, got ${describe(content)}.`);
+    throw invalid(
+      `${path}.content`,
+      `'${path}.content' must be a string or an array of content parts, got ${describe(content)}.`,
+    );
   }
   content.forEach((part: unknown, index) => {
     if (!isRecord(part) || typeof part.type !== 'string') {
-      throw invalid(`${path}.content[${index}]`, `'${path}.content[${index}]' must be an object with a string 'type'.`);
+      throw invalid(
+        `${path}.content[${index}]`,
+        `'${path}.content[${index}]' must be an object with a string 'type'.`,
+      );
     }
     if (part.type === 'text' && typeof part.text !== 'string') {
       throw invalid(`${path}.content[${index}].text`, `'${path}.content[${index}].text' must be a string.`);
@@ -63,15 +86,20 @@ function checkContent(message: Record<string, unknown>, path: string, role: Chat
 }
 
 function checkMessages(value: unknown): ChatMessage[] {
-  if (value === undefined) throw invalid('messages', "'messages' is required: a non-empty array of chat messages.");
-  if (!Array.isArray(value)) throw invalid('messages', `'messages' must be an array, got ${describe(value)}.`);
+  if (value === undefined)
+    throw invalid('messages', "'messages' is required: a non-empty array of chat messages.");
+  if (!Array.isArray(value))
+    throw invalid('messages', `'messages' must be an array, got ${describe(value)}.`);
   if (value.length === 0) throw invalid('messages', "'messages' must contain at least one message.");
   value.forEach((message: unknown, index) => {
     const path = `messages[${index}]`;
     if (!isRecord(message)) throw invalid(path, `'${path}' must be an object, got ${describe(message)}.`);
     const role = message.role;
     if (typeof role !== 'string' || !ROLES.has(role)) {
-      throw invalid(`${path}.role`, `'${path}.role' must be one of system, developer, user, assistant, tool.`);
+      throw invalid(
+        `${path}.role`,
+        `'${path}.role' must be one of system, developer, user, assistant, tool.`,
+      );
     }
     checkContent(message, path, role as ChatRole);
     if (role === 'tool' && typeof message.tool_call_id !== 'string') {
@@ -91,7 +119,10 @@ function checkTools(body: Record<string, unknown>): void {
     tools.forEach((tool: unknown, index) => {
       const fn = isRecord(tool) ? tool.function : undefined;
       if (!isRecord(tool) || tool.type !== 'function' || !isRecord(fn) || typeof fn.name !== 'string') {
-        throw invalid(`tools[${index}]`, `'tools[${index}]' must be {"type":"function","function":{"name":...}}.`);
+        throw invalid(
+          `tools[${index}]`,
+          `'tools[${index}]' must be {"type":"function","function":{"name":...}}.`,
+        );
       }
     });
   }
@@ -99,13 +130,19 @@ function checkTools(body: Record<string, unknown>): void {
   if (choice === undefined || choice === null) return;
   if (typeof choice === 'string') {
     if (!['none', 'auto', 'required'].includes(choice)) {
-      throw invalid('tool_choice', "'tool_choice' must be none, auto, required or {type:'function',function:{name}}.");
+      throw invalid(
+        'tool_choice',
+        "'tool_choice' must be none, auto, required or {type:'function',function:{name}}.",
+      );
     }
     return;
   }
   const fn = isRecord(choice) ? choice.function : undefined;
   if (!isRecord(choice) || !isRecord(fn) || typeof fn.name !== 'string') {
-    throw invalid('tool_choice', "'tool_choice' must be none, auto, required or {type:'function',function:{name}}.");
+    throw invalid(
+      'tool_choice',
+      "'tool_choice' must be none, auto, required or {type:'function',function:{name}}.",
+    );
   }
 }
 
@@ -163,7 +200,10 @@ export function parseChatRequest(body: unknown): ParsedChatRequest {
   if (body.response_format !== undefined && body.response_format !== null) {
     const format = body.response_format;
     if (!isRecord(format) || typeof format.type !== 'string') {
-      throw invalid('response_format', "'response_format' must be an object with a 'type' (text, json_object, json_schema).");
+      throw invalid(
+        'response_format',
+        "'response_format' must be an object with a 'type' (text, json_object, json_schema).",
+      );
     }
   }
   const request: Record<string, unknown> = {};

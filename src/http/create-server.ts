@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { GatewayError, errorHeaders, serializeError } from '../errors/index.js';
 import { createGenerationId } from '../gateway/generation-id.js';
@@ -17,10 +17,10 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
   const loggerInstance: FastifyBaseLogger = options.logger;
   const app = Fastify({
     loggerInstance,
-    disableRequestLogging: true,
+    // One line per finished request comes from the chat pipeline; Fastify's own pair per request is noise.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: options.bodyLimitBytes,
     genReqId: () => createGenerationId(Date.now()),
-    requestIdLogLabel: 'request_id',
     return503OnClosing: true,
     keepAliveTimeout: 72_000,
     forceCloseConnections: 'idle',

@@ -25,7 +25,9 @@ export function mapFrameworkError(error: unknown, bodyLimitBytes: number): Gatew
         "Unsupported Content-Type; send the body as JSON with 'Content-Type: application/json'.",
       );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new GatewayError('invalid_request', 'The request body is empty; send a JSON object.', { param: 'body' });
+      return new GatewayError('invalid_request', 'The request body is empty; send a JSON object.', {
+        param: 'body',
+      });
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new GatewayError('invalid_request', 'The Content-Length header does not match the body.', {
         param: 'body',

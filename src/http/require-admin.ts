@@ -26,7 +26,10 @@ export function createAdminGuard(adminApiKey: string | null): (request: FastifyR
   return (request) => {
     const key = presentedKey(request);
     if (key === null) {
-      throw new GatewayError('authentication', 'This endpoint needs the admin key: send Authorization: Bearer <ADMIN_API_KEY>.');
+      throw new GatewayError(
+        'authentication',
+        'This endpoint needs the admin key: send Authorization: Bearer <ADMIN_API_KEY>.',
+      );
     }
     if (!timingSafeEqual(digest(key), expected)) {
       throw new GatewayError('permission_denied', 'The key sent is not the admin key.');

@@ -10,7 +10,13 @@ export function createLogger(level: string, destination: NodeJS.WritableStream |
       level,
       base: undefined,
       redact: {
-        paths: ['apiKey', '*.apiKey', 'headers.authorization', '*.headers.authorization', 'req.headers.authorization'],
+        paths: [
+          'apiKey',
+          '*.apiKey',
+          'headers.authorization',
+          '*.headers.authorization',
+          'req.headers.authorization',
+        ],
         censor: '[redacted]',
       },
     },

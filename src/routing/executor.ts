@@ -32,7 +32,11 @@ export interface CommittedStream {
 
 export interface Executor {
   complete(plan: readonly RouteTarget[], request: ChatRequest, signal: AbortSignal): Promise<CompletedCall>;
-  openStream(plan: readonly RouteTarget[], request: ChatRequest, signal: AbortSignal): Promise<CommittedStream>;
+  openStream(
+    plan: readonly RouteTarget[],
+    request: ChatRequest,
+    signal: AbortSignal,
+  ): Promise<CommittedStream>;
 }
 
 type Run<T> = (adapter: Adapter, signal: AbortSignal) => Promise<T>;
@@ -62,13 +66,16 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
         const controller = new AbortController();
         const attemptSignal = AbortSignal.any([signal, controller.signal]);
         const remainingMs = deadline - dependencies.now();
-        const timer = setTimeout(() => {
-          controller.abort(
-            new GatewayError('timeout', `No answer within the ${settings.timeouts.totalMs} ms deadline.`, {
-              upstreamReason: 'timeout',
-            }),
-          );
-        }, Math.max(remainingMs, 0));
+        const timer = setTimeout(
+          () => {
+            controller.abort(
+              new GatewayError('timeout', `No answer within the ${settings.timeouts.totalMs} ms deadline.`, {
+                upstreamReason: 'timeout',
+              }),
+            );
+          },
+          Math.max(remainingMs, 0),
+        );
         const startedAt = dependencies.now();
         try {
           const value = await run(adapter, attemptSignal);
@@ -83,7 +90,12 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
           failures.push(error);
           const action = classifyOutcome(error);
           if (action === 'final') throw error.withMetadata({ attempts });
-          const delayMs = backoffDelayMs(retry, settings.retry.backoffMs, settings.retry.maxBackoffMs, dependencies.random);
+          const delayMs = backoffDelayMs(
+            retry,
+            settings.retry.backoffMs,
+            settings.retry.maxBackoffMs,
+            dependencies.random,
+          );
           const canRetry =
             action === 'retry' && retry < settings.retry.attempts && dependencies.now() + delayMs < deadline;
           if (!canRetry) break;
@@ -115,7 +127,12 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
   };
 }
 
-function attemptOf(route: RouteTarget, outcome: Attempt['outcome'], error: GatewayError | null, durationMs: number): Attempt {
+function attemptOf(
+  route: RouteTarget,
+  outcome: Attempt['outcome'],
+  error: GatewayError | null,
+  durationMs: number,
+): Attempt {
   return {
     route: route.id,
     provider: route.provider,
@@ -155,7 +172,8 @@ async function waitForCommit(
       const next = await Promise.race([iterator.next(), firstTokenTimeout]);
       if (next.done === true) return replay(buffered, null);
       buffered.push(next.value);
-      if (next.value.kind === 'delta' && isSubstantiveDelta(next.value.delta)) return replay(buffered, iterator);
+      if (next.value.kind === 'delta' && isSubstantiveDelta(next.value.delta))
+        return replay(buffered, iterator);
     }
   } catch (error) {
     await iterator.return?.();

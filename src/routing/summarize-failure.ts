@@ -19,10 +19,14 @@ export function summarizeFailure(
     });
   }
   const routes = [...new Set(attempts.map((attempt) => attempt.route))];
-  const detail = attempts.map((attempt) => `${attempt.route}: ${attempt.message ?? attempt.reason ?? 'failed'}`);
+  const detail = attempts.map(
+    (attempt) => `${attempt.route}: ${attempt.message ?? attempt.reason ?? 'failed'}`,
+  );
   const summary = `All ${routes.length} route${routes.length === 1 ? '' : 's'} for ${model} failed (${detail.join('; ')})`;
   if (failures.every((failure) => failure.upstreamReason === 'rate_limited')) {
-    const waits = failures.map((failure) => failure.retryAfterMs).filter((wait): wait is number => wait !== null);
+    const waits = failures
+      .map((failure) => failure.retryAfterMs)
+      .filter((wait): wait is number => wait !== null);
     return new GatewayError('rate_limit_exceeded', `${summary}. Retry after the Retry-After delay.`, {
       metadata: { attempts, error_type: 'rate_limit_exceeded' },
       retryAfterMs: waits.length > 0 ? Math.min(...waits) : null,

@@ -49,10 +49,7 @@ export interface ToolDefinition {
 }
 
 export type ToolChoice =
-  | 'none'
-  | 'auto'
-  | 'required'
-  | { readonly type: 'function'; readonly function: { readonly name: string } };
+  'none' | 'auto' | 'required' | { readonly type: 'function'; readonly function: { readonly name: string } };
 
 export interface ToolCall {
   readonly id: string;

@@ -121,9 +121,15 @@ local_deployment:
     route: [{ kind: warp-drive, base_url: http://127.0.0.1:1/v1 }]
 `);
     const messages = problemsOf(folder).map((problem) => `${problem.path}: ${problem.message}`);
-    assert.ok(messages.some((line) => /models\[0\].route\[0\].base_url: is required for kind vllm/.test(line)));
+    assert.ok(
+      messages.some((line) => /models\[0\].route\[0\].base_url: is required for kind vllm/.test(line)),
+    );
     assert.ok(messages.some((line) => /models\[1\].aliases\[0\]: 'shared' is already used/.test(line)));
-    assert.ok(messages.some((line) => /models\[1\].route\[0\].kind: unknown kind 'warp-drive'; use one of/.test(line)));
+    assert.ok(
+      messages.some((line) =>
+        /models\[1\].route\[0\].kind: unknown kind 'warp-drive'; use one of/.test(line),
+      ),
+    );
   });
 
   test('YAML syntax errors name the line', () => {
@@ -133,12 +139,20 @@ local_deployment:
   });
 
   test('routing.yaml problems name routing.yaml; bad environment values name the variable', () => {
-    const folder = write('models: []\n', 'routing_strategy: fastest\nrouting_parameter: { local_fraction: 1.5 }\n');
+    const folder = write(
+      'models: []\n',
+      'routing_strategy: fastest\nrouting_parameter: { local_fraction: 1.5 }\n',
+    );
     const problems = problemsOf(folder, { PORT: 'eighty' });
-    assert.ok(problems.some((problem) => problem.file.endsWith('routing.yaml') && problem.path === 'routing_strategy'));
     assert.ok(
       problems.some(
-        (problem) => problem.path === 'routing_parameter.local_fraction' && /between 0 and 1/.test(problem.message),
+        (problem) => problem.file.endsWith('routing.yaml') && problem.path === 'routing_strategy',
+      ),
+    );
+    assert.ok(
+      problems.some(
+        (problem) =>
+          problem.path === 'routing_parameter.local_fraction' && /between 0 and 1/.test(problem.message),
       ),
     );
     assert.ok(problems.some((problem) => problem.file === 'environment' && problem.path === 'PORT'));

@@ -27,7 +27,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   const directory = mkdtempSync(join(tmpdir(), 'hi-config-'));
   writeFileSync(join(directory, 'models.yaml'), options.modelsYaml);
   if (options.routingYaml !== undefined) writeFileSync(join(directory, 'routing.yaml'), options.routingYaml);
-  const config = loadConfig({ environment: { CONFIG_DIR: directory, ...options.environment }, cwd: directory });
+  const config = loadConfig({
+    environment: { CONFIG_DIR: directory, ...options.environment },
+    cwd: directory,
+  });
   const records: RequestRecord[] = [];
   const app = createApp(config, {
     logger: pino({ level: 'silent' }),

@@ -37,7 +37,12 @@ remote_deployment: [{ endpoint: "${remote.url}", models: [acme/chat-8b] }]
 `,
     environment: { CLOUD_KEY: 'sk-remote-secret-1234', ADMIN_API_KEY: 'admin-secret' },
     // Deterministic draws: every other request lands on the 25 % remote share.
-    dependencies: { random: (() => { let draw = 0; return () => (draw++ % 2 === 0 ? 0.1 : 0.9); })() },
+    dependencies: {
+      random: (() => {
+        let draw = 0;
+        return () => (draw++ % 2 === 0 ? 0.1 : 0.9);
+      })(),
+    },
   });
 });
 
@@ -49,7 +54,11 @@ after(async () => {
 
 async function getJson(path: string, headers: Record<string, string> = {}) {
   const response = await fetch(`${gateway.origin}${path}`, { headers });
-  return { status: response.status, text: await response.clone().text(), json: (await response.json()) as Record<string, unknown> };
+  return {
+    status: response.status,
+    text: await response.clone().text(),
+    json: (await response.json()) as Record<string, unknown>,
+  };
 }
 
 describe('catalog', () => {
@@ -58,7 +67,16 @@ describe('catalog', () => {
     const data = json.data as Record<string, unknown>[];
     assert.equal(data.length, 2);
     const model = data[0]!;
-    for (const field of ['id', 'canonical_slug', 'name', 'created', 'description', 'context_length', 'per_request_limits', 'supported_parameters']) {
+    for (const field of [
+      'id',
+      'canonical_slug',
+      'name',
+      'created',
+      'description',
+      'context_length',
+      'per_request_limits',
+      'supported_parameters',
+    ]) {
       assert.ok(field in model, field);
     }
     assert.equal(model.id, 'acme/chat-8b');
@@ -72,25 +90,38 @@ describe('catalog', () => {
     });
     const pricing = model.pricing as Record<string, unknown>;
     assert.equal(pricing.prompt, '0.0000001');
-    assert.ok(Object.values(pricing).every((value) => typeof value === 'string' && !Number.isNaN(Number(value))));
-    assert.deepEqual(model.top_provider, { context_length: 32768, max_completion_tokens: 2048, is_moderated: false });
+    assert.ok(
+      Object.values(pricing).every((value) => typeof value === 'string' && !Number.isNaN(Number(value))),
+    );
+    assert.deepEqual(model.top_provider, {
+      context_length: 32768,
+      max_completion_tokens: 2048,
+      is_moderated: false,
+    });
     assert.ok((model.supported_parameters as string[]).includes('tools'));
   });
 
   test('?supported_parameters= keeps models supporting all of them', async () => {
     const tools = (await getJson('/v1/models?supported_parameters=tools')).json.data as { id: string }[];
-    assert.deepEqual(tools.map((model) => model.id), ['acme/chat-8b']);
-    const both = (await getJson('/v1/models?supported_parameters=temperature,max_tokens')).json.data as unknown[];
+    assert.deepEqual(
+      tools.map((model) => model.id),
+      ['acme/chat-8b'],
+    );
+    const both = (await getJson('/v1/models?supported_parameters=temperature,max_tokens')).json
+      .data as unknown[];
     assert.equal(both.length, 2);
   });
 
   test('endpoints list one entry per route; unknown model → 404', async () => {
     const { json } = await getJson('/api/v1/models/acme/chat-8b/endpoints');
     const endpoints = (json.data as { endpoints: Record<string, unknown>[] }).endpoints;
-    assert.deepEqual(endpoints.map((endpoint) => [endpoint.provider_name, endpoint.tag, endpoint.status]), [
-      ['vLLM', 'vllm', 0],
-      ['Cloud Co', 'cloud', 0],
-    ]);
+    assert.deepEqual(
+      endpoints.map((endpoint) => [endpoint.provider_name, endpoint.tag, endpoint.status]),
+      [
+        ['vLLM', 'vllm', 0],
+        ['Cloud Co', 'cloud', 0],
+      ],
+    );
     assert.equal((await getJson('/api/v1/models/acme/nothing/endpoints')).status, 404);
   });
 });
@@ -110,11 +141,16 @@ describe('service info', () => {
     assert.equal((await getJson('/routing', { authorization: 'Bearer wrong' })).status, 403);
     const { json, text } = await getJson('/routing', { authorization: 'Bearer admin-secret' });
     assert.equal(json.strategy, 'fixed');
-    const routes = (json.models as Record<string, { routes: { id: string; weight: number; local: boolean }[] }>)['acme/chat-8b']!.routes;
-    assert.deepEqual(routes.map((route) => [route.id, route.local, route.weight]), [
-      ['vllm/acme/chat-8b', true, 0.75],
-      ['cloud/acme/chat-8b', false, 0.25],
-    ]);
+    const routes = (
+      json.models as Record<string, { routes: { id: string; weight: number; local: boolean }[] }>
+    )['acme/chat-8b']!.routes;
+    assert.deepEqual(
+      routes.map((route) => [route.id, route.local, route.weight]),
+      [
+        ['vllm/acme/chat-8b', true, 0.75],
+        ['cloud/acme/chat-8b', false, 0.25],
+      ],
+    );
     assert.doesNotMatch(text, /sk-remote-secret/);
   });
 });
@@ -145,7 +181,11 @@ describe('what the upstream receives', () => {
     }
     assert.equal(sent.model, 'Local-8B');
     assert.equal(sent.temperature, 0.3);
-    assert.deepEqual(sent.chat_template_kwargs, { enable_thinking: false }, 'vendor extras pass through to vLLM');
+    assert.deepEqual(
+      sent.chat_template_kwargs,
+      { enable_thinking: false },
+      'vendor extras pass through to vLLM',
+    );
   });
 
   test('remote routes get their key as a bearer token; it never appears in responses', async () => {

@@ -50,13 +50,21 @@ describe('official openai client against the gateway', () => {
     assert.ok(Math.abs(cost - (usage.prompt_tokens * 1e-6 + 12 * 2e-6)) < 1e-12);
     assert.equal(response.headers.get('x-gateway-route'), 'vllm/sim/sim-8b');
     assert.equal(response.headers.get('x-gateway-attempts'), '1');
-    assert.equal((simulator.stats().lastRequestBody as { model?: string }).model, 'org/Sim-8B', 'upstream gets provider_model_id');
+    assert.equal(
+      (simulator.stats().lastRequestBody as { model?: string }).model,
+      'org/Sim-8B',
+      'upstream gets provider_model_id',
+    );
   });
 
   test('stream: one id, role first, content equals the non-stream answer, usage chunk before [DONE]', async () => {
     const request = { model: 'sim/sim-8b', messages: [{ role: 'user' as const, content: 'Same prompt' }] };
     const whole = await client.chat.completions.create(request);
-    const stream = await client.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      ...request,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const ids = new Set<string>();
     let text = '';
     let firstRole: string | undefined;
@@ -106,7 +114,12 @@ describe('official openai client against the gateway', () => {
       },
     ];
     const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Look up cats' }];
-    const first = await client.chat.completions.create({ model: 'sim-8b', messages, tools, tool_choice: 'required' });
+    const first = await client.chat.completions.create({
+      model: 'sim-8b',
+      messages,
+      tools,
+      tool_choice: 'required',
+    });
     const choice = first.choices[0]!;
     assert.equal(choice.finish_reason, 'tool_calls');
     const call = choice.message.tool_calls![0]!;
@@ -116,7 +129,13 @@ describe('official openai client against the gateway', () => {
     assert.equal(call.function.name, 'lookup');
     assert.equal(typeof JSON.parse(call.function.arguments), 'object');
 
-    const streamed = await client.chat.completions.create({ model: 'sim-8b', messages, tools, tool_choice: 'required', stream: true });
+    const streamed = await client.chat.completions.create({
+      model: 'sim-8b',
+      messages,
+      tools,
+      tool_choice: 'required',
+      stream: true,
+    });
     let argumentsText = '';
     let name: string | undefined;
     for await (const chunk of streamed) {
@@ -132,7 +151,11 @@ describe('official openai client against the gateway', () => {
     const answer = await client.chat.completions.create({
       model: 'sim-8b',
       tools,
-      messages: [...messages, choice.message, { role: 'tool', tool_call_id: call.id, content: '{"result":"meow"}' }],
+      messages: [
+        ...messages,
+        choice.message,
+        { role: 'tool', tool_call_id: call.id, content: '{"result":"meow"}' },
+      ],
     });
     assert.equal(answer.choices[0]!.finish_reason, 'stop');
     assert.ok((answer.choices[0]!.message.content ?? '').length > 0);
@@ -153,7 +176,8 @@ describe('official openai client against the gateway', () => {
     await assert.rejects(
       client.chat.completions.create({ model: 'sim-8b', messages: [], temperature: 1 }),
       (error: unknown) =>
-        error instanceof OpenAI.BadRequestError && /'messages' must contain at least one message/.test(error.message),
+        error instanceof OpenAI.BadRequestError &&
+        /'messages' must contain at least one message/.test(error.message),
     );
     await assert.rejects(
       client.chat.completions.create({
@@ -161,7 +185,8 @@ describe('official openai client against the gateway', () => {
         messages: [{ role: 'user', content: 'x' }],
         temperature: 'hot' as unknown as number,
       }),
-      (error: unknown) => error instanceof OpenAI.BadRequestError && /'temperature' must be a number/.test(error.message),
+      (error: unknown) =>
+        error instanceof OpenAI.BadRequestError && /'temperature' must be a number/.test(error.message),
     );
   });
 

@@ -27,7 +27,12 @@ after(async () => {
 async function post(body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
   const response = await fetch(`${gateway.origin}/v1/chat/completions`, { method: 'POST', headers, body });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, text, json: JSON.parse(text) as { error: Record<string, unknown> } };
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    json: JSON.parse(text) as { error: Record<string, unknown> },
+  };
 }
 
 function assertErrorShape(json: { error: Record<string, unknown> }, status: number, type: string) {
@@ -52,13 +57,25 @@ describe('bad input gets a clear error in the one shape', () => {
       [{ model: 'good', messages: 'hi' }, 'messages', /must be an array/],
       [{ model: 'good', messages: [{ role: 'wizard', content: 'x' }] }, 'messages[0].role', /must be one of/],
       [{ model: 'good', messages: [{ role: 'user' }] }, 'messages[0].content', /is required/],
-      [{ model: 'good', messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].tool_call_id', /is required/],
+      [
+        { model: 'good', messages: [{ role: 'tool', content: 'x' }] },
+        'messages[0].tool_call_id',
+        /is required/,
+      ],
       [{ model: 42, messages: [{ role: 'user', content: 'x' }] }, 'model', /must be a string/],
       [{ messages: [{ role: 'user', content: 'x' }] }, 'model', /'model' is required/],
-      [{ model: 'good', messages: [{ role: 'user', content: 'x' }], max_tokens: 0 }, 'max_tokens', /between 1 and/],
+      [
+        { model: 'good', messages: [{ role: 'user', content: 'x' }], max_tokens: 0 },
+        'max_tokens',
+        /between 1 and/,
+      ],
       [{ model: 'good', messages: [{ role: 'user', content: 'x' }], stream: 'yes' }, 'stream', /boolean/],
       [{ model: 'good', messages: [{ role: 'user', content: 'x' }], stop: [1] }, 'stop', /at most 4 strings/],
-      [{ model: 'good', messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'function' }] }, 'tools[0]', /must be/],
+      [
+        { model: 'good', messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'function' }] },
+        'tools[0]',
+        /must be/,
+      ],
       [[1, 2], 'body', /must be a JSON object/],
     ];
     for (const [body, param, message] of cases) {
@@ -86,24 +103,32 @@ describe('bad input gets a clear error in the one shape', () => {
   });
 
   test('a __proto__ key in the body cannot change the request object', async () => {
-    const response = await post('{"model":"good","messages":[{"role":"user","content":"x"}],"__proto__":{"polluted":true}}');
+    const response = await post(
+      '{"model":"good","messages":[{"role":"user","content":"x"}],"__proto__":{"polluted":true}}',
+    );
     assert.equal(response.status, 400);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 
   test('body over the limit → 413 naming the limit and the setting', async () => {
-    const response = await post(JSON.stringify({ model: 'good', messages: [{ role: 'user', content: 'x'.repeat(5000) }] }));
+    const response = await post(
+      JSON.stringify({ model: 'good', messages: [{ role: 'user', content: 'x'.repeat(5000) }] }),
+    );
     assert.equal(response.status, 413);
     assertErrorShape(response.json, 413, 'payload_too_large');
     assert.match(String(response.json.error.message), /4096-byte limit.*MAX_REQUEST_BODY_BYTES/);
   });
 
   test('unknown model → 404 naming it; a model without enabled routes → 503 saying why', async () => {
-    const unknown = await post(JSON.stringify({ model: 'mystery/model', messages: [{ role: 'user', content: 'x' }] }));
+    const unknown = await post(
+      JSON.stringify({ model: 'mystery/model', messages: [{ role: 'user', content: 'x' }] }),
+    );
     assert.equal(unknown.status, 404);
     assertErrorShape(unknown.json, 404, 'not_found');
     assert.match(String(unknown.json.error.message), /'mystery\/model' is not served/);
-    const keyless = await post(JSON.stringify({ model: 'keyless', messages: [{ role: 'user', content: 'x' }] }));
+    const keyless = await post(
+      JSON.stringify({ model: 'keyless', messages: [{ role: 'user', content: 'x' }] }),
+    );
     assert.equal(keyless.status, 503);
     assertErrorShape(keyless.json, 503, 'no_route_available');
     assert.match(String(keyless.json.error.message), /api_key is empty \(set UNSET_TEST_KEY\)/);
@@ -122,10 +147,14 @@ describe('upstream failures', () => {
       method: 'POST',
       body: JSON.stringify({ status: 500, count: 3 }),
     });
-    const response = await post(JSON.stringify({ model: 'good', messages: [{ role: 'user', content: 'x' }] }));
+    const response = await post(
+      JSON.stringify({ model: 'good', messages: [{ role: 'user', content: 'x' }] }),
+    );
     assert.equal(response.status, 502);
     assertErrorShape(response.json, 502, 'provider_unavailable');
-    const attempts = response.json.error.metadata as { attempts: { route: string; upstreamStatus: number }[] };
+    const attempts = response.json.error.metadata as {
+      attempts: { route: string; upstreamStatus: number }[];
+    };
     assert.equal(attempts.attempts.length, 3, 'the first try and two retries');
     assert.ok(attempts.attempts.every((attempt) => attempt.upstreamStatus === 500));
   });
@@ -136,7 +165,9 @@ describe('upstream failures', () => {
       body: JSON.stringify({ status: 400, count: 1, message: 'context too long for this worker' }),
     });
     const before = simulator.stats().chatRequests;
-    const response = await post(JSON.stringify({ model: 'good', messages: [{ role: 'user', content: 'x' }] }));
+    const response = await post(
+      JSON.stringify({ model: 'good', messages: [{ role: 'user', content: 'x' }] }),
+    );
     assert.equal(response.status, 400);
     assert.match(String(response.json.error.message), /rejected the request: context too long/);
     assert.equal(simulator.stats().chatRequests - before, 1);

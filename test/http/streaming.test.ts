@@ -35,7 +35,10 @@ after(async () => {
 });
 
 async function fault(simulator: Simulator, spec: Record<string, unknown>) {
-  const response = await fetch(`${simulator.url.replace('/v1', '')}/control/faults`, { method: 'POST', body: JSON.stringify(spec) });
+  const response = await fetch(`${simulator.url.replace('/v1', '')}/control/faults`, {
+    method: 'POST',
+    body: JSON.stringify(spec),
+  });
   assert.equal(response.status, 200);
 }
 
@@ -61,7 +64,9 @@ describe('SSE streaming', () => {
     assert.deepEqual(usage.choices, []);
     assert.equal((usage.usage as { completion_tokens: number }).completion_tokens, 8);
     assert.equal(response.headers.get('x-generation-id'), chunks[0]!.id);
-    assert.ok(chunks.every((chunk) => chunk.id === chunks[0]!.id && chunk.object === 'chat.completion.chunk'));
+    assert.ok(
+      chunks.every((chunk) => chunk.id === chunks[0]!.id && chunk.object === 'chat.completion.chunk'),
+    );
   });
 
   test('keep-alive comments while the upstream is silent, then the content', async () => {
@@ -96,7 +101,9 @@ describe('SSE streaming', () => {
     const response = await chat({ model: 'duo' });
     assert.equal(response.status, 200);
     const events = await readSse(response);
-    const chunks = events.data.filter((item) => item !== '[DONE]').map((item) => JSON.parse(item) as Record<string, unknown>);
+    const chunks = events.data
+      .filter((item) => item !== '[DONE]')
+      .map((item) => JSON.parse(item) as Record<string, unknown>);
     const failure = chunks.find((chunk) => 'error' in chunk)!;
     assert.ok(failure, 'an error chunk is sent');
     assert.equal(typeof (failure.error as { code: unknown }).code, 'number');

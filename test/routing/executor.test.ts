@@ -14,12 +14,27 @@ function result(text: string): ChatResult {
     upstreamModel: null,
     systemFingerprint: null,
     usage: null,
-    choices: [{ index: 0, message: { role: 'assistant', content: text }, finishReason: 'stop', nativeFinishReason: 'stop' }],
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: text },
+        finishReason: 'stop',
+        nativeFinishReason: 'stop',
+      },
+    ],
   };
 }
 
-function upstreamError(reason: UpstreamFailureReason, options: { retryable?: boolean; retryAfterMs?: number } = {}) {
-  const code = reason === 'rate_limited' ? 'rate_limit_exceeded' : reason === 'request_rejected' ? 'invalid_request' : 'provider_unavailable';
+function upstreamError(
+  reason: UpstreamFailureReason,
+  options: { retryable?: boolean; retryAfterMs?: number } = {},
+) {
+  const code =
+    reason === 'rate_limited'
+      ? 'rate_limit_exceeded'
+      : reason === 'request_rejected'
+        ? 'invalid_request'
+        : 'provider_unavailable';
   return new GatewayError(code, `upstream said ${reason}`, {
     upstreamReason: reason,
     isRetryable: options.retryable ?? false,
@@ -33,7 +48,10 @@ function delta(content: string, finish: 'stop' | null = null): StreamPart {
   return { kind: 'delta', index: 0, delta: { content }, finishReason: finish, nativeFinishReason: finish };
 }
 
-function fakeAdapters(behaviours: Record<string, Behaviour>, streams: Record<string, (signal: AbortSignal) => AsyncIterable<StreamPart>> = {}) {
+function fakeAdapters(
+  behaviours: Record<string, Behaviour>,
+  streams: Record<string, (signal: AbortSignal) => AsyncIterable<StreamPart>> = {},
+) {
   const calls: string[] = [];
   const adapterFor = (route: RouteTarget): Adapter => ({
     id: route.id,
@@ -76,13 +94,21 @@ describe('executor, non-stream', () => {
   test('retries a retryable failure with jittered backoff, then succeeds on the same route', async () => {
     const sleeps: number[] = [];
     const { adapterFor, calls } = fakeAdapters({
-      'first/test-model': (call) => (call < 3 ? upstreamError('server_error', { retryable: true }) : result('ok')),
+      'first/test-model': (call) =>
+        call < 3 ? upstreamError('server_error', { retryable: true }) : result('ok'),
     });
-    const outcome = await executorWith(adapterFor, sleeps).complete([first], request, new AbortController().signal);
+    const outcome = await executorWith(adapterFor, sleeps).complete(
+      [first],
+      request,
+      new AbortController().signal,
+    );
     assert.equal(outcome.route, first);
     assert.deepEqual(calls, ['first/test-model', 'first/test-model', 'first/test-model']);
     assert.deepEqual(sleeps, [50, 100], 'full jitter: random 0.5 × 100·2^n');
-    assert.deepEqual(outcome.attempts.map((attempt) => attempt.outcome), ['failed', 'failed', 'success']);
+    assert.deepEqual(
+      outcome.attempts.map((attempt) => attempt.outcome),
+      ['failed', 'failed', 'success'],
+    );
   });
 
   test('falls back at once on 429, auth and model-not-found, without retrying the same route', async () => {
@@ -91,7 +117,11 @@ describe('executor, non-stream', () => {
         'first/test-model': () => upstreamError(reason),
         'second/test-model': () => result('from second'),
       });
-      const outcome = await executorWith(adapterFor).complete([first, second], request, new AbortController().signal);
+      const outcome = await executorWith(adapterFor).complete(
+        [first, second],
+        request,
+        new AbortController().signal,
+      );
       assert.equal(outcome.route, second, reason);
       assert.deepEqual(calls, ['first/test-model', 'second/test-model'], reason);
     }
@@ -148,21 +178,46 @@ async function collect(stream: AsyncIterable<StreamPart>): Promise<string> {
 
 describe('executor, stream', () => {
   test('a failure before the first token falls back invisibly', async () => {
-    const { adapterFor } = fakeAdapters({}, {
-      'first/test-model': () => parts({ kind: 'delta', index: 0, delta: { role: 'assistant', content: '' }, finishReason: null, nativeFinishReason: null }, upstreamError('interrupted')),
-      'second/test-model': () => parts(delta('Hello'), delta(' world', 'stop')),
-    });
-    const committed = await executorWith(adapterFor).openStream([first, second], request, new AbortController().signal);
+    const { adapterFor } = fakeAdapters(
+      {},
+      {
+        'first/test-model': () =>
+          parts(
+            {
+              kind: 'delta',
+              index: 0,
+              delta: { role: 'assistant', content: '' },
+              finishReason: null,
+              nativeFinishReason: null,
+            },
+            upstreamError('interrupted'),
+          ),
+        'second/test-model': () => parts(delta('Hello'), delta(' world', 'stop')),
+      },
+    );
+    const committed = await executorWith(adapterFor).openStream(
+      [first, second],
+      request,
+      new AbortController().signal,
+    );
     assert.equal(committed.route, second);
     assert.equal(await collect(committed.parts), 'Hello world');
   });
 
   test('after commit a failure reaches the consumer; no splice with another route', async () => {
-    const { adapterFor, calls } = fakeAdapters({}, {
-      'first/test-model': () => parts(delta('Hel'), delta('lo'), upstreamError('interrupted', { retryable: true })),
-      'second/test-model': () => parts(delta('never')),
-    });
-    const committed = await executorWith(adapterFor).openStream([first, second], request, new AbortController().signal);
+    const { adapterFor, calls } = fakeAdapters(
+      {},
+      {
+        'first/test-model': () =>
+          parts(delta('Hel'), delta('lo'), upstreamError('interrupted', { retryable: true })),
+        'second/test-model': () => parts(delta('never')),
+      },
+    );
+    const committed = await executorWith(adapterFor).openStream(
+      [first, second],
+      request,
+      new AbortController().signal,
+    );
     assert.equal(committed.route, first);
     let text = '';
     await assert.rejects(async () => {
@@ -173,15 +228,21 @@ describe('executor, stream', () => {
   });
 
   test('a stream that sends nothing within ttft_ms fails over', async () => {
-    const { adapterFor } = fakeAdapters({}, {
-      'first/test-model': (signal) => ({
-        [Symbol.asyncIterator]: () => ({
-          next: () => new Promise<IteratorResult<StreamPart>>((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))),
-          return: async () => ({ done: true, value: undefined }),
+    const { adapterFor } = fakeAdapters(
+      {},
+      {
+        'first/test-model': (signal) => ({
+          [Symbol.asyncIterator]: () => ({
+            next: () =>
+              new Promise<IteratorResult<StreamPart>>((_resolve, reject) =>
+                signal.addEventListener('abort', () => reject(new Error('aborted'))),
+              ),
+            return: async () => ({ done: true, value: undefined }),
+          }),
         }),
-      }),
-      'second/test-model': () => parts(delta('fast')),
-    });
+        'second/test-model': () => parts(delta('fast')),
+      },
+    );
     const executor = createExecutor({
       adapterFor,
       settings: {

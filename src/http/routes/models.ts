@@ -10,9 +10,13 @@ export interface ModelsRouteOptions {
 }
 
 function unknownModel(name: string): GatewayError {
-  return new GatewayError('not_found', `Model '${name}' is not served by this gateway. GET /v1/models lists the ids.`, {
-    param: 'model',
-  });
+  return new GatewayError(
+    'not_found',
+    `Model '${name}' is not served by this gateway. GET /v1/models lists the ids.`,
+    {
+      param: 'model',
+    },
+  );
 }
 
 /**
@@ -38,10 +42,13 @@ export function registerModels(app: FastifyInstance, options: ModelsRouteOptions
       if (model === undefined) throw unknownModel(name);
       return model;
     };
-    app.get<{ Params: { author: string; slug: string } }>(`${prefix}/models/:author/:slug/endpoints`, async (request) => {
-      const model = findModel(`${request.params.author}/${request.params.slug}`);
-      return { data: serializeEndpoints(model, options.strategy.weights(model.routes)) };
-    });
+    app.get<{ Params: { author: string; slug: string } }>(
+      `${prefix}/models/:author/:slug/endpoints`,
+      async (request) => {
+        const model = findModel(`${request.params.author}/${request.params.slug}`);
+        return { data: serializeEndpoints(model, options.strategy.weights(model.routes)) };
+      },
+    );
     app.get<{ Params: { slug: string } }>(`${prefix}/models/:slug/endpoints`, async (request) => {
       const model = findModel(request.params.slug);
       return { data: serializeEndpoints(model, options.strategy.weights(model.routes)) };

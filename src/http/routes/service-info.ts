@@ -44,14 +44,23 @@ export function registerServiceInfo(app: FastifyInstance, options: ServiceInfoOp
     const models = registry.models;
     const enabled = models.reduce((sum, model) => sum + model.routes.length, 0);
     const disabled = models.flatMap((model) =>
-      model.disabledRoutes.map((route) => ({ model: model.id, route: route.id, reason: route.reason, detail: route.detail })),
+      model.disabledRoutes.map((route) => ({
+        model: model.id,
+        route: route.id,
+        reason: route.reason,
+        detail: route.detail,
+      })),
     );
     const unservable = models.filter((model) => model.routes.length === 0).map((model) => model.id);
     return {
       status: enabled === 0 ? 'degraded' : 'ok',
       version: options.version,
       uptime_seconds: Math.floor((options.now() - options.startedAtMs) / 1000),
-      models: { total: models.length, servable: models.length - unservable.length, without_routes: unservable },
+      models: {
+        total: models.length,
+        servable: models.length - unservable.length,
+        without_routes: unservable,
+      },
       routes: { enabled, disabled },
       storage: {
         request_log: 'stdout',

@@ -10,8 +10,14 @@ import { normalizeWeights, weightedPlan } from './weighted-plan.js';
  */
 export function createFixedStrategy(localFraction: number): RoutingStrategy {
   const weightsOf = (candidates: readonly RouteTarget[]): number[] => {
-    const localTotal = candidates.reduce((sum, route) => sum + (route.isLocal ? Math.max(route.weight, 0) : 0), 0);
-    const remoteTotal = candidates.reduce((sum, route) => sum + (route.isLocal ? 0 : Math.max(route.weight, 0)), 0);
+    const localTotal = candidates.reduce(
+      (sum, route) => sum + (route.isLocal ? Math.max(route.weight, 0) : 0),
+      0,
+    );
+    const remoteTotal = candidates.reduce(
+      (sum, route) => sum + (route.isLocal ? 0 : Math.max(route.weight, 0)),
+      0,
+    );
     const localShare = remoteTotal === 0 ? (localFraction > 0 ? 1 : 0) : localTotal === 0 ? 0 : localFraction;
     const remoteShare = localTotal === 0 || localShare === 0 ? 1 : 1 - localShare;
     return normalizeWeights(

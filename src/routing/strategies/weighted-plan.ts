@@ -35,6 +35,8 @@ export function weightedPlan(
     }
   }
   const first = eligible[chosen];
-  const rest = eligible.filter((_, index) => index !== chosen).sort((left, right) => right.weight - left.weight);
+  const rest = eligible
+    .filter((_, index) => index !== chosen)
+    .sort((left, right) => right.weight - left.weight);
   return [...(first === undefined ? [] : [first.route]), ...rest.map((entry) => entry.route)];
 }

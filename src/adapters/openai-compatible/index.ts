@@ -1,0 +1,71 @@
+import type { ChatRequest, ChatResult, RouteTarget, StreamPart } from '../../spec/index.js';
+import type { Adapter, AdapterCallOptions, AdapterDependencies } from '../adapter.js';
+import { convertRequest } from './convert-request.js';
+import { convertResponse } from './convert-response.js';
+import { convertResultToParts, convertStream } from './convert-stream.js';
+import { createInvalidResponseError } from './error.js';
+import { isRecord } from './is-record.js';
+import { quirksFor } from './quirks.js';
+import { createUpstreamEndpoint, readBodyText, sendRequest } from './send-request.js';
+
+export { quirksFor, type OpenAICompatibleQuirks } from './quirks.js';
+
+const CHAT_COMPLETIONS_PATH = '/chat/completions';
+const MODELS_PATH = '/models';
+
+/**
+ * The adapter for every OpenAI-compatible upstream (vLLM, SGLang, DeepSeek, Groq, OpenRouter, ...): one
+ * implementation, with the route kind's quirks (`quirks.ts`) deciding what the request may carry.
+ *
+ * `complete` and `stream` POST `{baseUrl}/chat/completions` through `dependencies.dispatcherFor(origin)`;
+ * `listModels` GETs `{baseUrl}/models`. Every failure is a GatewayError with `upstreamReason`, `isRetryable`,
+ * `upstreamStatus` and `retryAfterMs` decided here, except an abort, which rethrows the signal's reason.
+ */
+export function createOpenAICompatibleAdapter(
+  route: RouteTarget,
+  dependencies: AdapterDependencies,
+): Adapter {
+  const quirks = quirksFor(route.kind);
+  const endpoint = createUpstreamEndpoint(route, dependencies);
+
+  async function complete(request: ChatRequest, options: AdapterCallOptions): Promise<ChatResult> {
+    const body = convertRequest(request, route, quirks, { stream: false });
+    const response = await sendRequest(endpoint, 'POST', CHAT_COMPLETIONS_PATH, body, options.signal, 0);
+    return convertResponse(await readBodyText(response.body, endpoint, options.signal), endpoint);
+  }
+
+  async function* stream(
+    request: ChatRequest,
+    options: AdapterCallOptions,
+  ): AsyncGenerator<StreamPart, void, undefined> {
+    const body = convertRequest(request, route, quirks, { stream: true });
+    const response = await sendRequest(endpoint, 'POST', CHAT_COMPLETIONS_PATH, body, options.signal);
+    const contentType = response.headers['content-type'];
+    if (typeof contentType === 'string' && contentType.startsWith('application/json')) {
+      // The server ignored `stream: true` (some OpenAI-compatible servers do) and sent one completion.
+      const text = await readBodyText(response.body, endpoint, options.signal);
+      yield* convertResultToParts(convertResponse(text, endpoint));
+      return;
+    }
+    yield* convertStream(response.body, endpoint, options.signal);
+  }
+
+  async function listModels(options: AdapterCallOptions): Promise<string[]> {
+    const response = await sendRequest(endpoint, 'GET', MODELS_PATH, null, options.signal);
+    const text = await readBodyText(response.body, endpoint, options.signal);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw createInvalidResponseError('the model list is not JSON', endpoint);
+    }
+    const models: unknown = isRecord(body) ? body.data : body;
+    if (!Array.isArray(models))
+      throw createInvalidResponseError('the model list has no `data` array', endpoint);
+    return models.flatMap((model: unknown) =>
+      isRecord(model) && typeof model.id === 'string' ? [model.id] : [],
+    );
+  }
+
+  return { id: route.id, route, complete, stream, listModels };
+}

@@ -1,0 +1,114 @@
+import type { Dispatcher } from 'undici';
+import type { RouteTarget } from '../../spec/index.js';
+import type { AdapterDependencies } from '../adapter.js';
+import type { ResponseBody } from './convert-stream.js';
+import { convertErrorResponse, convertTransportError, type ErrorContext } from './error.js';
+import { parseErrorBody } from './parse-error-body.js';
+
+/** Enough of an error body for its message; the rest is discarded with the connection. */
+const ERROR_BODY_LIMIT_BYTES = 64 * 1024;
+
+/** Everything a call to one route needs, computed once per adapter. */
+export interface UpstreamEndpoint extends ErrorContext {
+  readonly dependencies: AdapterDependencies;
+  /** `http://127.0.0.1:8000`, the key of the connection pool. */
+  readonly origin: string;
+  /** Path prefix from the base URL, without trailing slash (`/v1`). */
+  readonly basePath: string;
+  /** Query string of the base URL, appended to every path (`?api-version=...`), or empty. */
+  readonly query: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Parses the route's base URL and prepares its headers (the API key only when there is one). */
+export function createUpstreamEndpoint(
+  route: RouteTarget,
+  dependencies: AdapterDependencies,
+): UpstreamEndpoint {
+  const url = new URL(route.baseUrl);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (route.apiKey !== '') headers.authorization = `Bearer ${route.apiKey}`;
+  return {
+    route,
+    timeouts: dependencies.timeouts,
+    dependencies,
+    origin: url.origin,
+    basePath: url.pathname.replace(/\/+$/, ''),
+    query: url.search,
+    headers: { ...headers, ...route.headers },
+  };
+}
+
+/**
+ * Sends one request through the origin's pool and returns the 2xx response with its body unread. Anything else
+ * throws: a non-2xx as the classified GatewayError (its body read up to 64 KB for the message, then
+ * released), a transport failure as a connection or timeout error, an abort as the signal's reason, unchanged.
+ * `headersTimeoutMs` is the TTFT budget for streams; a non-stream upstream sends its headers only after the
+ * whole generation, so non-stream calls pass 0 and rely on the executor's overall deadline. `bodyTimeout` is
+ * the idle budget between body chunks.
+ */
+export async function sendRequest(
+  endpoint: UpstreamEndpoint,
+  method: 'GET' | 'POST',
+  path: string,
+  body: string | null,
+  signal: AbortSignal,
+  headersTimeoutMs: number = endpoint.timeouts.ttftMs,
+): Promise<Dispatcher.ResponseData> {
+  const { dependencies, timeouts } = endpoint;
+  let response: Dispatcher.ResponseData;
+  try {
+    response = await dependencies.dispatcherFor(endpoint.origin).request({
+      origin: endpoint.origin,
+      path: `${endpoint.basePath}${path}${endpoint.query}`,
+      method,
+      headers: endpoint.headers,
+      body,
+      signal,
+      headersTimeout: headersTimeoutMs,
+      bodyTimeout: timeouts.idleMs,
+    });
+  } catch (error) {
+    throw signal.aborted ? signal.reason : convertTransportError(error, 'connect', endpoint);
+  }
+  if (response.statusCode >= 200 && response.statusCode < 300) return response;
+  const text = await readErrorBody(response.body);
+  if (signal.aborted) throw signal.reason;
+  throw convertErrorResponse(
+    response.statusCode,
+    response.headers,
+    parseErrorBody(text),
+    endpoint,
+    Date.now(),
+  );
+}
+
+/** The whole body of a 2xx response as text; a failure while reading is a timeout or an interruption. */
+export async function readBodyText(
+  body: Dispatcher.ResponseData['body'],
+  endpoint: UpstreamEndpoint,
+  signal: AbortSignal,
+): Promise<string> {
+  try {
+    return await body.text();
+  } catch (error) {
+    throw signal.aborted ? signal.reason : convertTransportError(error, 'body', endpoint);
+  }
+}
+
+/** Up to 64 KB of an error body as text; a read failure keeps what arrived (the status already tells the story). */
+async function readErrorBody(body: ResponseBody): Promise<string> {
+  const chunks: Buffer[] = [];
+  let sizeBytes = 0;
+  try {
+    // Leaving the loop early destroys the body, so an oversized body does not keep the connection busy.
+    for await (const chunk of body) {
+      chunks.push(chunk);
+      sizeBytes += chunk.length;
+      if (sizeBytes >= ERROR_BODY_LIMIT_BYTES) break;
+    }
+  } catch {
+    // Partial text is enough for a message.
+  }
+  return Buffer.concat(chunks).toString('utf8', 0, Math.min(sizeBytes, ERROR_BODY_LIMIT_BYTES));
+}
