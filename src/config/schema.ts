@@ -115,7 +115,7 @@ export const routingFileSchema = z.strictObject({
     .optional(),
   routing_parameter: z
     .strictObject({
-      local_fraction: z.number().min(0).max(1, { error: 'must be between 0 and 1' }).optional(),
+      local_fraction: z.number().min(0).max(1).optional(),
       timeout: z.number().nonnegative().optional(),
       health_check: z.number().nonnegative().optional(),
       max_waiting: z.number().int().nonnegative().optional(),

@@ -152,7 +152,8 @@ local_deployment:
     assert.ok(
       problems.some(
         (problem) =>
-          problem.path === 'routing_parameter.local_fraction' && /between 0 and 1/.test(problem.message),
+          problem.path === 'routing_parameter.local_fraction' &&
+          /must be at most 1, found 1.5/.test(problem.message),
       ),
     );
     assert.ok(problems.some((problem) => problem.file === 'environment' && problem.path === 'PORT'));

@@ -23,7 +23,7 @@ before(async () => {
 `,
     routingYaml: `routing_strategy: ranked
 retry: { attempts: 0, backoff_ms: 1, max_backoff_ms: 1 }
-timeouts: { keep_alive_ms: 40, ttft_ms: 5000, idle_ms: 5000 }
+timeouts: { keep_alive_ms: 5000, ttft_ms: 5000, idle_ms: 5000 }
 `,
   });
 });
@@ -70,9 +70,18 @@ describe('SSE streaming', () => {
   });
 
   test('keep-alive comments while the upstream is silent, then the content', async () => {
+    const eager = await startGateway({
+      modelsYaml: `models:\n  - id: solo\n    route: [{ kind: vllm, base_url: "${primary.url}", provider_model_id: up }]\n`,
+      routingYaml: 'timeouts: { keep_alive_ms: 40 }\n',
+    });
     await fault(primary, { delay_ms: 200, count: 1 });
-    const response = await chat({ model: 'solo' });
+    const response = await fetch(`${eager.origin}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'solo', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
     const events = await readSse(response);
+    await eager.close();
     assert.ok(events.comments.length >= 2, `got ${events.comments.length} keep-alive comments`);
     assert.ok(events.sequence[0]!.startsWith(':'), 'the first thing written is a keep-alive comment');
     assert.equal(events.data.at(-1), '[DONE]');
