@@ -89,7 +89,12 @@ export function createApp(config: Config, dependencies: AppDependencies = {}): A
   };
   const service = createChatService({ registry, strategy, executor, now, random, onRecord });
 
-  const server = createServer({ logger, bodyLimitBytes: config.server.bodyLimitBytes });
+  let closing = false;
+  const server = createServer({
+    logger,
+    bodyLimitBytes: config.server.bodyLimitBytes,
+    isClosing: () => closing,
+  });
   registerChatCompletions(server, { service, keepAliveMs: timeouts.keepAliveMs });
   registerModels(server, { registry, strategy });
   registerServiceInfo(server, {
@@ -105,7 +110,16 @@ export function createApp(config: Config, dependencies: AppDependencies = {}): A
   return {
     server,
     async close() {
-      await server.close();
+      closing = true;
+      const serverClosed = server.close();
+      // Connections still busy when closing began turn idle one by one as their responses end; each is
+      // closed then, so keep-alive clients cannot hold the shutdown open.
+      const sweeper = setInterval(() => server.server.closeIdleConnections(), 50);
+      try {
+        await serverClosed;
+      } finally {
+        clearInterval(sweeper);
+      }
       await pools.close();
     },
   };

@@ -7,6 +7,8 @@ import { mapFrameworkError } from './map-framework-error.js';
 export interface CreateServerOptions {
   readonly logger: Logger;
   readonly bodyLimitBytes: number;
+  /** True once shutdown began: new requests get a 503 in the gateway's error shape. */
+  readonly isClosing: () => boolean;
 }
 
 /**
@@ -21,7 +23,8 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: options.bodyLimitBytes,
     genReqId: () => createGenerationId(Date.now()),
-    return503OnClosing: true,
+    // Replaced by the onRequest hook below, which answers in the gateway's own error shape.
+    return503OnClosing: false,
     keepAliveTimeout: 72_000,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
@@ -31,6 +34,16 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
   // The default parser keeps its protection against prototype poisoning.
   app.removeContentTypeParser(['text/plain']);
   app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+
+  app.addHook('onRequest', async (_request, reply) => {
+    if (options.isClosing()) {
+      reply.header('connection', 'close');
+      throw new GatewayError('no_route_available', 'The gateway is shutting down; retry the request.', {
+        retryAfterMs: 1000,
+        metadata: { reason: 'shutting_down' },
+      });
+    }
+  });
 
   app.setErrorHandler((thrown, request, reply) => {
     const error = mapFrameworkError(thrown, options.bodyLimitBytes);

@@ -7,7 +7,6 @@ import { createChunkWriter, DONE_EVENT } from '../gateway/serialize-chunk.js';
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache',
-  connection: 'keep-alive',
   // Tells nginx-style proxies not to buffer the stream.
   'x-accel-buffering': 'no',
 } as const;
