@@ -7,11 +7,12 @@ let loading: Promise<CountTokens> | null = null;
 
 /**
  * The tokenizer is loaded on first use: most upstreams report usage, and its tables cost start-up time and
- * memory that a gateway in front of vLLM never needs.
+ * memory that a gateway in front of vLLM rarely needs. cl100k (GPT-4's) rather than o200k: no GPT encoding
+ * is exact for Llama or Qwen anyway, and cl100k's tables take about 17 MB less memory.
  */
 async function loadCounter(): Promise<CountTokens> {
   if (counter !== null) return counter;
-  loading ??= import('gpt-tokenizer').then((module) => {
+  loading ??= import('gpt-tokenizer/encoding/cl100k_base').then((module) => {
     counter = (text: string) => module.countTokens(text);
     return counter;
   });

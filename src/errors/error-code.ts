@@ -10,6 +10,8 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   unprocessable: 422,
+  /** The client went away before the answer (nginx's 499); nothing is sent, nothing is logged as an error. */
+  cancelled: 499,
   rate_limit_exceeded: 429,
   gateway_overloaded: 429,
   server: 500,

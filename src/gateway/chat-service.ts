@@ -4,11 +4,12 @@ import type { ModelEntry } from '../config/index.js';
 import { GatewayError, toGatewayError } from '../errors/index.js';
 import type { Executor } from '../routing/executor.js';
 import type { RoutingStrategy } from '../routing/routing-strategy.js';
-import type { ChatRequest, ChatResult, RouteTarget, Usage } from '../spec/index.js';
+import type { ChatResult, RouteTarget, Usage } from '../spec/index.js';
 import type { ModelRegistry } from './model-registry.js';
 import type { ParsedChatRequest } from './parse-chat-request.js';
 import type { RequestRecord } from './request-record.js';
-import { createChunkWriter, DONE_EVENT } from './serialize-chunk.js';
+import { failureRecord, servedRecord } from './build-record.js';
+import { streamEvents } from './stream-events.js';
 import { serializeCompletion, type ResponseIdentity } from './serialize-completion.js';
 
 export interface ChatServiceDependencies {
@@ -120,38 +121,6 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
     };
   }
 
-  function failureRecord(
-    parsed: ParsedChatRequest,
-    id: string,
-    error: GatewayError,
-    startedAt: number,
-    cancelled: boolean,
-  ): RequestRecord {
-    const attempts = Array.isArray(error.metadata.attempts)
-      ? (error.metadata.attempts as RequestRecord['attempts'])
-      : [];
-    return {
-      id,
-      requestedModel: parsed.requestedModel,
-      model: null,
-      route: null,
-      provider: null,
-      isLocal: null,
-      stream: parsed.stream,
-      status: cancelled ? 499 : error.status,
-      errorType: cancelled ? 'cancelled' : error.code,
-      errorMessage: error.message,
-      attempts,
-      fallback: false,
-      interrupted: false,
-      cancelled,
-      ttftMs: null,
-      latencyMs: dependencies.now() - startedAt,
-      usage: null,
-      costUsd: null,
-    };
-  }
-
   async function withFailureRecord<T>(
     parsed: ParsedChatRequest,
     context: CallContext,
@@ -162,7 +131,16 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
       return await run();
     } catch (thrown) {
       const error = toGatewayError(thrown);
-      dependencies.onRecord(failureRecord(parsed, context.id, error, startedAt, context.signal.aborted));
+      dependencies.onRecord(
+        failureRecord({
+          id: context.id,
+          requestedModel: parsed.requestedModel,
+          stream: parsed.stream,
+          error,
+          cancelled: context.signal.aborted,
+          latencyMs: dependencies.now() - startedAt,
+        }),
+      );
       throw thrown;
     }
   }
@@ -183,26 +161,21 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
         const cost = computeCost(usage, route.pricing);
         const identity = identityFor(context.id, route, startedAt);
         const latencyMs = dependencies.now() - startedAt;
-        dependencies.onRecord({
-          id: identity.id,
-          requestedModel: parsed.requestedModel,
-          model: route.modelId,
-          route: route.id,
-          provider: route.provider,
-          isLocal: route.isLocal,
-          stream: false,
-          status: 200,
-          errorType: null,
-          errorMessage: null,
-          attempts,
-          fallback: attempts.length > 1,
-          interrupted: false,
-          cancelled: false,
-          ttftMs: latencyMs,
-          latencyMs,
-          usage,
-          costUsd: cost,
-        });
+        dependencies.onRecord(
+          servedRecord({
+            id: identity.id,
+            requestedModel: parsed.requestedModel,
+            route,
+            attempts,
+            stream: false,
+            usage,
+            costUsd: cost,
+            ttftMs: latencyMs,
+            latencyMs,
+            failure: null,
+            cancelled: false,
+          }),
+        );
         return {
           headers: headersFor(identity, route, attempts.length),
           body: serializeCompletion(identity, result, usage, cost),
@@ -218,91 +191,17 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
         const committed = await dependencies.executor.openStream(plan, parsed.request, signal);
         const { route, attempts } = committed;
         const identity = identityFor(context.id, route, startedAt);
-        const writer = createChunkWriter(identity);
-        const request: ChatRequest = parsed.request;
-
-        async function* events(): AsyncGenerator<string> {
-          let roleSent = false;
-          let ttftMs: number | null = null;
-          let usage: Usage | null = null;
-          let failure: GatewayError | null = null;
-          let recorded = false;
-          const generated: string[] = [];
-          // Billed for what was generated, also when the client went away or the upstream broke.
-          const record = async (cancelled: boolean) => {
-            recorded = true;
-            usage ??= await estimateUsage(request.messages, generated.join(''));
-            const cost = computeCost(usage, route.pricing);
-            dependencies.onRecord({
-              id: identity.id,
-              requestedModel: parsed.requestedModel,
-              model: route.modelId,
-              route: route.id,
-              provider: route.provider,
-              isLocal: route.isLocal,
-              stream: true,
-              status: 200,
-              errorType: cancelled ? 'cancelled' : (failure?.code ?? null),
-              errorMessage: failure?.message ?? null,
-              attempts,
-              fallback: attempts.length > 1,
-              interrupted: failure !== null,
-              cancelled,
-              ttftMs,
-              latencyMs: dependencies.now() - startedAt,
-              usage,
-              costUsd: cost,
-            });
-            return { usage, cost };
-          };
-          try {
-            try {
-              for await (const part of committed.parts) {
-                if (part.kind === 'usage') {
-                  usage = part.usage;
-                  continue;
-                }
-                let delta = part.delta;
-                if (!roleSent) {
-                  roleSent = true;
-                  if (delta.role === undefined) delta = { role: 'assistant', ...delta };
-                }
-                if (typeof delta.content === 'string') generated.push(delta.content);
-                if (typeof delta.reasoning === 'string') generated.push(delta.reasoning);
-                for (const call of delta.tool_calls ?? []) {
-                  if (call.function?.name !== undefined) generated.push(call.function.name);
-                  if (call.function?.arguments !== undefined) generated.push(call.function.arguments);
-                }
-                ttftMs ??= dependencies.now() - startedAt;
-                yield writer.delta(
-                  part.index,
-                  delta,
-                  part.finishReason,
-                  part.nativeFinishReason,
-                  part.logprobs,
-                );
-              }
-            } catch (thrown) {
-              if (signal.aborted) return;
-              const error = toGatewayError(thrown);
-              failure = new GatewayError(
-                error.code,
-                `The upstream stream broke after it started: ${error.message}`,
-                {
-                  metadata: { error_type: error.code, provider_code: error.upstreamReason },
-                },
-              );
-              yield writer.error(failure);
-            }
-            const final = await record(false);
-            yield writer.usage(final.usage, final.cost);
-            yield DONE_EVENT;
-          } finally {
-            if (!recorded) await record(true);
-          }
-        }
-
-        return { headers: headersFor(identity, route, attempts.length), events: events() };
+        const events = streamEvents({
+          identity,
+          requestedModel: parsed.requestedModel,
+          messages: parsed.request.messages,
+          committed,
+          signal,
+          startedAt,
+          now: dependencies.now,
+          onRecord: dependencies.onRecord,
+        });
+        return { headers: headersFor(identity, route, attempts.length), events };
       });
     },
   };

@@ -1,15 +1,6 @@
 import { GatewayError } from '../errors/index.js';
 import type { ChatMessage, ChatRequest, ChatRole } from '../spec/index.js';
-
-/** OpenRouter request fields the gateway acts on itself; they never reach an upstream. */
-export const OPENROUTER_ONLY_FIELDS = [
-  'models',
-  'provider',
-  'route',
-  'transforms',
-  'plugins',
-  'usage',
-] as const;
+import { OPENROUTER_ONLY_FIELDS } from '../spec/index.js';
 
 /** What the client asked for, split into the canonical request and the gateway's own routing fields. */
 export interface ParsedChatRequest {
@@ -208,7 +199,7 @@ export function parseChatRequest(body: unknown): ParsedChatRequest {
   }
   const request: Record<string, unknown> = {};
   for (const key in body) {
-    if (!(OPENROUTER_ONLY_FIELDS as readonly string[]).includes(key)) request[key] = body[key];
+    if (!OPENROUTER_ONLY_FIELDS.has(key) && key !== '__proto__') request[key] = body[key];
   }
   request.model = model;
   return {

@@ -47,7 +47,13 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
 
   app.setErrorHandler((thrown, request, reply) => {
     const error = mapFrameworkError(thrown, options.bodyLimitBytes);
-    if (error.status >= 500 && error.upstreamReason === null && error.code === 'server') {
+    // A cancelled request (the client went away) is not an error of ours; the reply below goes nowhere.
+    if (
+      error.code !== 'cancelled' &&
+      error.status >= 500 &&
+      error.upstreamReason === null &&
+      error.code === 'server'
+    ) {
       request.log.error({ err: thrown }, 'unhandled error');
     }
     void reply

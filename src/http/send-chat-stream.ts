@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { toGatewayError } from '../errors/index.js';
 import type { ChatStream } from '../gateway/chat-service.js';
 import { createChunkWriter, DONE_EVENT } from '../gateway/serialize-chunk.js';
+import type { KeepAliveEntry, KeepAliveTicker } from './keep-alive-ticker.js';
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -16,16 +17,18 @@ const KEEP_ALIVE_EVENT = ': keep-alive\n\n';
 export interface SendChatStreamOptions {
   readonly id: string;
   readonly requestedModel: string;
-  /** Silence after which a `: keep-alive` comment is written. */
-  readonly keepAliveMs: number;
+  readonly keepAlive: KeepAliveTicker;
   readonly signal: AbortSignal;
 }
 
 /**
  * Writes a chat stream as SSE. Nothing is written until the route commits, so a failure before the first
- * token still gets a proper JSON error status (thrown to the error handler). Only when the wait exceeds
- * `keepAliveMs` are the headers sent early, with a keep-alive comment; a later failure then arrives as an
- * SSE error event, the only way left to report it.
+ * token still gets a proper JSON error status (thrown to the error handler). Only when the wait outlasts the
+ * keep-alive period are the headers sent early, with a keep-alive comment; a later failure then arrives as
+ * an SSE error event, the only way left to report it.
+ *
+ * Events that become ready in the same tick (one upstream read often carries many tokens) are joined and
+ * leave in one write: relayed as they arrive, without a socket write per token.
  */
 export async function sendChatStream(
   reply: FastifyReply,
@@ -34,19 +37,32 @@ export async function sendChatStream(
 ): Promise<void> {
   const raw = reply.raw;
   let headersSent = false;
-  let wroteSinceTick = false;
+  let batch = '';
+  let flushScheduled = false;
+  let backpressure = false;
   const start = (headers: Record<string, string>) => {
     reply.hijack();
     raw.writeHead(200, { ...SSE_HEADERS, ...headers });
     headersSent = true;
   };
-  const timer = setInterval(() => {
-    if (!wroteSinceTick && !raw.destroyed) {
+  const flush = () => {
+    flushScheduled = false;
+    if (batch === '' || raw.destroyed) return;
+    const text = batch;
+    batch = '';
+    if (!raw.write(text)) backpressure = true;
+  };
+  // Starts as "wrote": the first tick only clears it, so a comment (which commits the 200 status) never
+  // comes before one full period of silence.
+  const keepAlive: KeepAliveEntry = {
+    wroteSinceTick: true,
+    onSilence: () => {
+      if (raw.destroyed) return;
       if (!headersSent) start({ 'x-generation-id': options.id });
       raw.write(KEEP_ALIVE_EVENT);
-    }
-    wroteSinceTick = false;
-  }, options.keepAliveMs);
+    },
+  };
+  options.keepAlive.add(keepAlive);
   try {
     let stream: ChatStream;
     try {
@@ -69,14 +85,24 @@ export async function sendChatStream(
     }
     if (!headersSent) start(stream.headers);
     for await (const event of stream.events) {
-      wroteSinceTick = true;
-      if (!raw.write(event)) await once(raw, 'drain', { signal: options.signal });
+      keepAlive.wroteSinceTick = true;
+      batch += event;
+      if (!flushScheduled) {
+        flushScheduled = true;
+        // Runs once the microtasks queued by this upstream read have all run: one write per read.
+        process.nextTick(flush);
+      }
+      if (backpressure) {
+        backpressure = false;
+        await once(raw, 'drain', { signal: options.signal });
+      }
     }
+    flush();
     raw.end();
   } catch (thrown) {
     if (!headersSent) throw thrown;
     raw.destroy();
   } finally {
-    clearInterval(timer);
+    options.keepAlive.delete(keepAlive);
   }
 }

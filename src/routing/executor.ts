@@ -41,6 +41,14 @@ export interface Executor {
 
 type Run<T> = (adapter: Adapter, signal: AbortSignal) => Promise<T>;
 
+interface PlanOutcome<T> {
+  readonly value: T;
+  readonly route: RouteTarget;
+  readonly attempts: Attempt[];
+  /** Unlinks the successful attempt from the client's signal; a stream calls it when it ends. */
+  readonly release: () => void;
+}
+
 /**
  * Runs the attempts of a plan in order: retries retryable failures with jittered backoff inside the overall
  * deadline, falls back on the others, returns request-side errors at once (DESIGN.md §5). A stream is only
@@ -53,7 +61,7 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
     plan: readonly RouteTarget[],
     signal: AbortSignal,
     run: Run<T>,
-  ): Promise<{ value: T; route: RouteTarget; attempts: Attempt[] }> {
+  ): Promise<PlanOutcome<T>> {
     const attempts: Attempt[] = [];
     const failures: GatewayError[] = [];
     const deadline = dependencies.now() + settings.timeouts.totalMs;
@@ -61,10 +69,13 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
       const adapter = dependencies.adapterFor(route);
       for (let retry = 0; ; retry += 1) {
         if (signal.aborted) throw signal.reason;
-        // The attempt's own controller enforces the deadline before commit; the client's signal stays linked
-        // for the whole life of the call, also after a stream committed and this function returned.
+        // The attempt's own controller enforces the deadline before commit and stops a failed attempt; the
+        // client's signal stays linked to it for the whole call, also after a stream committed and this
+        // function returned (a listener, not AbortSignal.any: that allocates per request on the hot path).
         const controller = new AbortController();
-        const attemptSignal = AbortSignal.any([signal, controller.signal]);
+        const onClientAbort = () => controller.abort(signal.reason);
+        signal.addEventListener('abort', onClientAbort, { once: true });
+        const release = () => signal.removeEventListener('abort', onClientAbort);
         const remainingMs = deadline - dependencies.now();
         const timer = setTimeout(
           () => {
@@ -78,10 +89,11 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
         );
         const startedAt = dependencies.now();
         try {
-          const value = await run(adapter, attemptSignal);
+          const value = await run(adapter, controller.signal);
           attempts.push(attemptOf(route, 'success', null, dependencies.now() - startedAt));
-          return { value, route, attempts };
+          return { value, route, attempts, release };
         } catch (thrown) {
+          release();
           if (signal.aborted) throw signal.reason;
           const deadlineReason: unknown = controller.signal.reason;
           const error = deadlineReason instanceof GatewayError ? deadlineReason : toGatewayError(thrown);
@@ -112,17 +124,18 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
 
   return {
     async complete(plan, request, signal) {
-      const { value, route, attempts } = await runPlan(plan, signal, (adapter, attemptSignal) =>
+      const { value, route, attempts, release } = await runPlan(plan, signal, (adapter, attemptSignal) =>
         adapter.complete(request, { signal: attemptSignal }),
       );
+      release();
       return { result: value, route, attempts };
     },
 
     async openStream(plan, request, signal) {
-      const { value, route, attempts } = await runPlan(plan, signal, (adapter, attemptSignal) =>
+      const { value, route, attempts, release } = await runPlan(plan, signal, (adapter, attemptSignal) =>
         waitForCommit(adapter.stream(request, { signal: attemptSignal }), dependencies, attemptSignal),
       );
-      return { route, attempts, parts: value };
+      return { route, attempts, parts: replay(value.buffered, value.iterator, release) };
     },
   };
 }
@@ -152,7 +165,7 @@ async function waitForCommit(
   stream: AsyncIterable<StreamPart>,
   dependencies: ExecutorDependencies,
   signal: AbortSignal,
-): Promise<AsyncIterable<StreamPart>> {
+): Promise<{ buffered: StreamPart[]; iterator: AsyncIterator<StreamPart> | null }> {
   const iterator = stream[Symbol.asyncIterator]();
   const buffered: StreamPart[] = [];
   const ttftMs = dependencies.settings.timeouts.ttftMs;
@@ -170,10 +183,9 @@ async function waitForCommit(
   try {
     for (;;) {
       const next = await Promise.race([iterator.next(), firstTokenTimeout]);
-      if (next.done === true) return replay(buffered, null);
+      if (next.done === true) return { buffered, iterator: null };
       buffered.push(next.value);
-      if (next.value.kind === 'delta' && isSubstantiveDelta(next.value.delta))
-        return replay(buffered, iterator);
+      if (next.value.kind === 'delta' && isSubstantiveDelta(next.value.delta)) return { buffered, iterator };
     }
   } catch (error) {
     await iterator.return?.();
@@ -184,19 +196,43 @@ async function waitForCommit(
   }
 }
 
-async function* replay(
+/**
+ * The committed stream: buffered parts first, then the live iterator. A plain iterator object rather than an
+ * async generator, to save a promise hop per token on the hot path.
+ */
+function replay(
   buffered: readonly StreamPart[],
   iterator: AsyncIterator<StreamPart> | null,
-): AsyncGenerator<StreamPart> {
-  yield* buffered;
-  if (iterator === null) return;
-  try {
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done === true) return;
-      yield next.value;
+  release: () => void,
+): AsyncIterable<StreamPart> {
+  let position = 0;
+  let finished = false;
+  const finish = async (): Promise<IteratorResult<StreamPart>> => {
+    if (!finished) {
+      finished = true;
+      release();
+      await iterator?.return?.();
     }
-  } finally {
-    await iterator.return?.();
-  }
+    return { done: true, value: undefined };
+  };
+  const live: AsyncIterator<StreamPart> = {
+    async next() {
+      if (position < buffered.length) return { done: false, value: buffered[position++] as StreamPart };
+      if (iterator === null || finished) return finish();
+      try {
+        const next = await iterator.next();
+        if (next.done === true) {
+          finished = true;
+          release();
+        }
+        return next;
+      } catch (error) {
+        finished = true;
+        release();
+        throw error;
+      }
+    },
+    return: finish,
+  };
+  return { [Symbol.asyncIterator]: () => live };
 }

@@ -151,3 +151,28 @@ describe('SSE streaming', () => {
     assert.ok((cancelled.usage?.completionTokens ?? 0) < 500, 'billed for what was generated only');
   });
 });
+
+describe('cancellation', () => {
+  test('a client that leaves during a non-stream request is recorded as cancelled, not as a 500', async () => {
+    const before = gateway.records.length;
+    const controller = new AbortController();
+    const pending = fetch(`${gateway.origin}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'solo',
+        messages: [{ role: 'user', content: 'x' }],
+        sim: { ttft_ms: 2000 },
+      }),
+      signal: controller.signal,
+    }).catch(() => null);
+    await eventually(() => primary.stats().running + primary.stats().waiting > 0);
+    controller.abort();
+    await pending;
+    await eventually(() => gateway.records.length > before);
+    const record = gateway.records.at(-1)!;
+    assert.equal(record.cancelled, true);
+    assert.equal(record.errorType, 'cancelled');
+    assert.equal(record.status, 499);
+  });
+});

@@ -1,4 +1,5 @@
 import type { ChatMessage, ChatRequest, RouteTarget } from '../../spec/index.js';
+import { OPENROUTER_ONLY_FIELDS } from '../../spec/index.js';
 import { isRecord } from './is-record.js';
 import type { OpenAICompatibleQuirks } from './quirks.js';
 
@@ -35,16 +36,6 @@ export const KNOWN_PARAMETERS: ReadonlySet<string> = new Set([
   'verbosity',
   'n',
   'service_tier',
-]);
-
-/** OpenRouter routing fields: the gateway honours them, upstreams never see them (DESIGN.md §4). */
-const OPENROUTER_ONLY_FIELDS: ReadonlySet<string> = new Set([
-  'models',
-  'provider',
-  'route',
-  'transforms',
-  'plugins',
-  'usage',
 ]);
 
 /** Fields this converter writes itself. */

@@ -1,5 +1,6 @@
 import type { ChatResult, StreamPart, Usage } from '../../spec/index.js';
-import { SseParser } from '../sse-parser.js';
+import { createChunkReader, type StreamingBody } from '../read-body-chunks.js';
+import { SseParser, type SseEvent } from '../sse-parser.js';
 import { convertUsage } from './convert-usage.js';
 import {
   convertEmbeddedError,
@@ -13,9 +14,7 @@ import { mapFinishReason } from './map-finish-reason.js';
 import { isEmptyDelta, normalizeDelta } from './normalize-message.js';
 
 /** An upstream response body: undici's BodyReadable satisfies it. */
-export interface ResponseBody extends AsyncIterable<Buffer> {
-  destroy(error?: Error): unknown;
-}
+export type ResponseBody = StreamingBody & AsyncIterable<Buffer>;
 
 type DeltaPart = Extract<StreamPart, { kind: 'delta' }>;
 
@@ -38,7 +37,7 @@ export async function* convertStream(
   signal: AbortSignal,
 ): AsyncGenerator<StreamPart, void, undefined> {
   const parser = new SseParser();
-  const chunks = body[Symbol.asyncIterator]();
+  const reader = createChunkReader(body);
   let dataEventCount = 0;
   let hasFinished = false;
   let usage: Usage | null = null;
@@ -47,19 +46,21 @@ export async function* convertStream(
   let isReleased = false;
   try {
     reading: for (;;) {
-      let next: IteratorResult<Buffer>;
+      let batch: Buffer[] | null;
       try {
-        next = await chunks.next();
+        batch = await reader.next();
       } catch (error) {
         isReleased = true;
         throw signal.aborted ? signal.reason : convertTransportError(error, 'body', context);
       }
-      if (next.done === true) isReleased = true;
-      for (const event of next.done === true ? parser.end() : parser.push(next.value)) {
+      if (batch === null) isReleased = true;
+      for (const event of batch === null ? parser.end() : parseBatch(parser, batch)) {
         if (event.data === DONE_MARKER) {
           sawDone = true;
           isReleased = true;
-          drainInBackground(chunks);
+          // What follows `[DONE]` (normally just the end of the chunked body) is read without making the
+          // consumer wait, so undici can reuse the connection; a body that never ends hits its body timeout.
+          reader.discardRest();
           break reading;
         }
         dataEventCount += 1;
@@ -74,7 +75,7 @@ export async function* convertStream(
           yield part;
         }
       }
-      if (next.done === true) break;
+      if (batch === null) break;
     }
     if (dataEventCount === 0) throw createInvalidResponseError('the stream carried no data events', context);
     // Some servers omit `[DONE]`; a finish reason shows the generation completed anyway.
@@ -136,18 +137,9 @@ function convertChoice(raw: unknown, position: number): DeltaPart | null {
   return raw.logprobs === undefined || raw.logprobs === null ? part : { ...part, logprobs: raw.logprobs };
 }
 
-/**
- * Reads what follows `[DONE]` (normally just the end of the chunked body) without making the consumer wait,
- * so undici can reuse the connection. A server that never ends the body is cut off by undici's body timeout.
- */
-function drainInBackground(chunks: AsyncIterator<Buffer>): void {
-  void (async () => {
-    try {
-      while ((await chunks.next()).done !== true) {
-        // Anything after `[DONE]` is discarded.
-      }
-    } catch {
-      // The connection dropped after the stream completed: nothing was lost.
-    }
-  })();
+function parseBatch(parser: SseParser, batch: readonly Buffer[]): SseEvent[] {
+  if (batch.length === 1) return parser.push(batch[0] as Buffer);
+  const events: SseEvent[] = [];
+  for (const chunk of batch) events.push(...parser.push(chunk));
+  return events;
 }

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import { GatewayError } from '../../errors/index.js';
 import type { ChatService } from '../../gateway/chat-service.js';
 import { parseChatRequest } from '../../gateway/parse-chat-request.js';
+import { createKeepAliveTicker } from '../keep-alive-ticker.js';
 import { sendChatStream } from '../send-chat-stream.js';
 
 export interface ChatCompletionsOptions {
@@ -10,13 +12,18 @@ export interface ChatCompletionsOptions {
 
 /** `POST /v1/chat/completions` and `/api/v1/chat/completions`: one handler, stream and non-stream. */
 export function registerChatCompletions(app: FastifyInstance, options: ChatCompletionsOptions): void {
+  const keepAlive = createKeepAliveTicker(options.keepAliveMs);
   for (const path of ['/v1/chat/completions', '/api/v1/chat/completions']) {
     app.post(path, async (request, reply) => {
       const parsed = parseChatRequest(request.body);
       const controller = new AbortController();
       // 'close' before the response finished means the client went away: stop the upstream at once.
       reply.raw.on('close', () => {
-        if (!reply.raw.writableFinished) controller.abort(new Error('client disconnected'));
+        if (!reply.raw.writableFinished) {
+          controller.abort(
+            new GatewayError('cancelled', 'The client closed the connection before the answer.'),
+          );
+        }
       });
       const context = { id: request.id, signal: controller.signal };
       if (!parsed.stream) {
@@ -26,7 +33,7 @@ export function registerChatCompletions(app: FastifyInstance, options: ChatCompl
       await sendChatStream(reply, options.service.stream(parsed, context), {
         id: request.id,
         requestedModel: parsed.requestedModel,
-        keepAliveMs: options.keepAliveMs,
+        keepAlive,
         signal: controller.signal,
       });
       return reply;

@@ -1,0 +1,98 @@
+import { computeCost } from '../accounting/compute-cost.js';
+import { estimateUsage } from '../accounting/estimate-usage.js';
+import { GatewayError, toGatewayError } from '../errors/index.js';
+import type { CommittedStream } from '../routing/executor.js';
+import type { ChatMessage, ChatDelta, Usage } from '../spec/index.js';
+import { servedRecord } from './build-record.js';
+import type { RequestRecord } from './request-record.js';
+import { createChunkWriter, DONE_EVENT } from './serialize-chunk.js';
+import type { ResponseIdentity } from './serialize-completion.js';
+
+export interface StreamEventsInput {
+  readonly identity: ResponseIdentity;
+  readonly requestedModel: string;
+  readonly messages: readonly ChatMessage[];
+  readonly committed: CommittedStream;
+  readonly signal: AbortSignal;
+  readonly startedAt: number;
+  readonly now: () => number;
+  readonly onRecord: (record: RequestRecord) => void;
+}
+
+function collectText(delta: ChatDelta, into: string[]): void {
+  if (typeof delta.content === 'string') into.push(delta.content);
+  if (typeof delta.reasoning === 'string') into.push(delta.reasoning);
+  for (const call of delta.tool_calls ?? []) {
+    if (call.function?.name !== undefined) into.push(call.function.name);
+    if (call.function?.arguments !== undefined) into.push(call.function.arguments);
+  }
+}
+
+/**
+ * The SSE events of a committed stream, relayed as the upstream sends them: the first delta gets
+ * `role: "assistant"`, a failure after the commit becomes an error chunk, then one usage chunk and
+ * `[DONE]`. The request is recorded exactly once — also when the client goes away (the consumer stops
+ * iterating) — and billed for what was generated.
+ */
+export async function* streamEvents(input: StreamEventsInput): AsyncGenerator<string> {
+  const { committed, signal } = input;
+  const { route, attempts } = committed;
+  const writer = createChunkWriter(input.identity);
+  let roleSent = false;
+  let ttftMs: number | null = null;
+  let usage: Usage | null = null;
+  let failure: GatewayError | null = null;
+  let recorded = false;
+  const generated: string[] = [];
+  const record = async (cancelled: boolean) => {
+    recorded = true;
+    const final = usage ?? (await estimateUsage(input.messages, generated.join('')));
+    const costUsd = computeCost(final, route.pricing);
+    input.onRecord(
+      servedRecord({
+        id: input.identity.id,
+        requestedModel: input.requestedModel,
+        route,
+        attempts,
+        stream: true,
+        usage: final,
+        costUsd,
+        ttftMs,
+        latencyMs: input.now() - input.startedAt,
+        failure,
+        cancelled,
+      }),
+    );
+    return { usage: final, costUsd };
+  };
+  try {
+    try {
+      for await (const part of committed.parts) {
+        if (part.kind === 'usage') {
+          usage = part.usage;
+          continue;
+        }
+        let delta = part.delta;
+        if (!roleSent) {
+          roleSent = true;
+          if (delta.role === undefined) delta = { role: 'assistant', ...delta };
+        }
+        collectText(delta, generated);
+        ttftMs ??= input.now() - input.startedAt;
+        yield writer.delta(part.index, delta, part.finishReason, part.nativeFinishReason, part.logprobs);
+      }
+    } catch (thrown) {
+      if (signal.aborted) return;
+      const error = toGatewayError(thrown);
+      failure = new GatewayError(error.code, `The upstream stream broke after it started: ${error.message}`, {
+        metadata: { error_type: error.code, provider_code: error.upstreamReason },
+      });
+      yield writer.error(failure);
+    }
+    const final = await record(false);
+    yield writer.usage(final.usage, final.costUsd);
+    yield DONE_EVENT;
+  } finally {
+    if (!recorded) await record(true);
+  }
+}
