@@ -9,7 +9,7 @@ import type { ModelRegistry } from './model-registry.js';
 import type { ParsedChatRequest } from './parse-chat-request.js';
 import type { RequestRecord } from './request-record.js';
 import { failureRecord, servedRecord } from './build-record.js';
-import { streamEvents } from './stream-events.js';
+import { writeStreamEvents, type WriteEvent } from './stream-events.js';
 import { serializeCompletion, type ResponseIdentity } from './serialize-completion.js';
 
 export interface ChatServiceDependencies {
@@ -29,8 +29,11 @@ export interface ChatResponse {
 
 export interface ChatStream {
   readonly headers: Record<string, string>;
-  /** Ready-to-write SSE events; the last is `data: [DONE]`. Stops early when the signal aborts. */
-  readonly events: AsyncIterable<string>;
+  /**
+   * Writes the SSE events through `write` as the upstream sends them, the last being `data: [DONE]`;
+   * resolves when the stream is over (also early, when the signal aborts).
+   */
+  pipe(write: WriteEvent): Promise<void>;
 }
 
 /** Per-request context from the HTTP layer. */
@@ -191,7 +194,7 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
         const committed = await dependencies.executor.openStream(plan, parsed.request, signal);
         const { route, attempts } = committed;
         const identity = identityFor(context.id, route, startedAt);
-        const events = streamEvents({
+        const input = {
           identity,
           requestedModel: parsed.requestedModel,
           messages: parsed.request.messages,
@@ -200,8 +203,11 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
           startedAt,
           now: dependencies.now,
           onRecord: dependencies.onRecord,
-        });
-        return { headers: headersFor(identity, route, attempts.length), events };
+        };
+        return {
+          headers: headersFor(identity, route, attempts.length),
+          pipe: (write: WriteEvent) => writeStreamEvents(input, write),
+        };
       });
     },
   };

@@ -28,13 +28,17 @@ function collectText(delta: ChatDelta, into: string[]): void {
   }
 }
 
+/** Takes one SSE event; returns a promise only when the caller must wait before the next (backpressure). */
+export type WriteEvent = (event: string) => Promise<void> | undefined;
+
 /**
- * The SSE events of a committed stream, relayed as the upstream sends them: the first delta gets
+ * Writes the SSE events of a committed stream as the upstream sends them: the first delta gets
  * `role: "assistant"`, a failure after the commit becomes an error chunk, then one usage chunk and
- * `[DONE]`. The request is recorded exactly once — also when the client goes away (the consumer stops
- * iterating) — and billed for what was generated.
+ * `[DONE]`. Pushed through `write` rather than pulled as an async iterable: one promise hop less per token.
+ * The request is recorded exactly once — also when the client goes away (the signal aborts, or `write`
+ * throws) — and billed for what was generated.
  */
-export async function* streamEvents(input: StreamEventsInput): AsyncGenerator<string> {
+export async function writeStreamEvents(input: StreamEventsInput, write: WriteEvent): Promise<void> {
   const { committed, signal } = input;
   const { route, attempts } = committed;
   const writer = createChunkWriter(input.identity);
@@ -79,7 +83,10 @@ export async function* streamEvents(input: StreamEventsInput): AsyncGenerator<st
         }
         collectText(delta, generated);
         ttftMs ??= input.now() - input.startedAt;
-        yield writer.delta(part.index, delta, part.finishReason, part.nativeFinishReason, part.logprobs);
+        const waiting = write(
+          writer.delta(part.index, delta, part.finishReason, part.nativeFinishReason, part.logprobs),
+        );
+        if (waiting !== undefined) await waiting;
       }
     } catch (thrown) {
       if (signal.aborted) return;
@@ -87,11 +94,11 @@ export async function* streamEvents(input: StreamEventsInput): AsyncGenerator<st
       failure = new GatewayError(error.code, `The upstream stream broke after it started: ${error.message}`, {
         metadata: { error_type: error.code, provider_code: error.upstreamReason },
       });
-      yield writer.error(failure);
+      await write(writer.error(failure));
     }
     const final = await record(false);
-    yield writer.usage(final.usage, final.costUsd);
-    yield DONE_EVENT;
+    await write(writer.usage(final.usage, final.costUsd));
+    await write(DONE_EVENT);
   } finally {
     if (!recorded) await record(true);
   }

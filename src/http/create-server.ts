@@ -19,6 +19,9 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
   const loggerInstance: FastifyBaseLogger = options.logger;
   const app = Fastify({
     loggerInstance,
+    // No child logger per request (pino serialises its bindings on every child): the few lines logged per
+    // request name their request id themselves.
+    childLoggerFactory: (logger) => logger,
     // One line per finished request comes from the chat pipeline; Fastify's own pair per request is noise.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: options.bodyLimitBytes,
@@ -54,7 +57,7 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
       error.upstreamReason === null &&
       error.code === 'server'
     ) {
-      request.log.error({ err: thrown }, 'unhandled error');
+      options.logger.error({ err: thrown, request_id: request.id }, 'unhandled error');
     }
     void reply
       .status(error.status)

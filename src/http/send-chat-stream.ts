@@ -84,7 +84,7 @@ export async function sendChatStream(
       return;
     }
     if (!headersSent) start(stream.headers);
-    for await (const event of stream.events) {
+    await stream.pipe((event) => {
       keepAlive.wroteSinceTick = true;
       batch += event;
       if (!flushScheduled) {
@@ -92,11 +92,10 @@ export async function sendChatStream(
         // Runs once the microtasks queued by this upstream read have all run: one write per read.
         process.nextTick(flush);
       }
-      if (backpressure) {
-        backpressure = false;
-        await once(raw, 'drain', { signal: options.signal });
-      }
-    }
+      if (!backpressure) return undefined;
+      backpressure = false;
+      return once(raw, 'drain', { signal: options.signal }).then(() => undefined);
+    });
     flush();
     raw.end();
   } catch (thrown) {

@@ -45,8 +45,6 @@ interface PlanOutcome<T> {
   readonly value: T;
   readonly route: RouteTarget;
   readonly attempts: Attempt[];
-  /** Unlinks the successful attempt from the client's signal; a stream calls it when it ends. */
-  readonly release: () => void;
 }
 
 /**
@@ -57,9 +55,14 @@ interface PlanOutcome<T> {
 export function createExecutor(dependencies: ExecutorDependencies): Executor {
   const { settings } = dependencies;
 
+  /**
+   * `firstAnswerMs`: how long an attempt may take to produce its value (a stream's first token); null for
+   * no limit but the overall deadline. One timer per attempt enforces whichever comes first.
+   */
   async function runPlan<T>(
     plan: readonly RouteTarget[],
     signal: AbortSignal,
+    firstAnswerMs: number | null,
     run: Run<T>,
   ): Promise<PlanOutcome<T>> {
     const attempts: Attempt[] = [];
@@ -71,29 +74,37 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
         if (signal.aborted) throw signal.reason;
         // The attempt's own controller enforces the deadline before commit and stops a failed attempt; the
         // client's signal stays linked to it for the whole call, also after a stream committed and this
-        // function returned (a listener, not AbortSignal.any: that allocates per request on the hot path).
+        // function returned. A plain listener (not AbortSignal.any, which costs more per request); it lives
+        // as long as the request's signal, and aborting a finished attempt is harmless.
         const controller = new AbortController();
-        const onClientAbort = () => controller.abort(signal.reason);
-        signal.addEventListener('abort', onClientAbort, { once: true });
-        const release = () => signal.removeEventListener('abort', onClientAbort);
+        signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
         const remainingMs = deadline - dependencies.now();
+        const isFirstAnswerLimit = firstAnswerMs !== null && firstAnswerMs < remainingMs;
         const timer = setTimeout(
           () => {
             controller.abort(
-              new GatewayError('timeout', `No answer within the ${settings.timeouts.totalMs} ms deadline.`, {
-                upstreamReason: 'timeout',
-              }),
+              isFirstAnswerLimit
+                ? new GatewayError('timeout', `The upstream sent no token within ${firstAnswerMs} ms.`, {
+                    upstreamReason: 'timeout',
+                    isRetryable: true,
+                  })
+                : new GatewayError(
+                    'timeout',
+                    `No answer within the ${settings.timeouts.totalMs} ms deadline.`,
+                    {
+                      upstreamReason: 'timeout',
+                    },
+                  ),
             );
           },
-          Math.max(remainingMs, 0),
+          Math.max(isFirstAnswerLimit ? firstAnswerMs : remainingMs, 0),
         );
         const startedAt = dependencies.now();
         try {
           const value = await run(adapter, controller.signal);
           attempts.push(attemptOf(route, 'success', null, dependencies.now() - startedAt));
-          return { value, route, attempts, release };
+          return { value, route, attempts };
         } catch (thrown) {
-          release();
           if (signal.aborted) throw signal.reason;
           const deadlineReason: unknown = controller.signal.reason;
           const error = deadlineReason instanceof GatewayError ? deadlineReason : toGatewayError(thrown);
@@ -124,18 +135,21 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
 
   return {
     async complete(plan, request, signal) {
-      const { value, route, attempts, release } = await runPlan(plan, signal, (adapter, attemptSignal) =>
+      const { value, route, attempts } = await runPlan(plan, signal, null, (adapter, attemptSignal) =>
         adapter.complete(request, { signal: attemptSignal }),
       );
-      release();
       return { result: value, route, attempts };
     },
 
     async openStream(plan, request, signal) {
-      const { value, route, attempts, release } = await runPlan(plan, signal, (adapter, attemptSignal) =>
-        waitForCommit(adapter.stream(request, { signal: attemptSignal }), dependencies, attemptSignal),
+      const { value, route, attempts } = await runPlan(
+        plan,
+        signal,
+        settings.timeouts.ttftMs,
+        (adapter, attemptSignal) =>
+          waitForCommit(adapter.stream(request, { signal: attemptSignal }), attemptSignal),
       );
-      return { route, attempts, parts: replay(value.buffered, value.iterator, release) };
+      return { route, attempts, parts: replay(value.buffered, value.iterator) };
     },
   };
 }
@@ -159,30 +173,17 @@ function attemptOf(
 
 /**
  * Reads a stream until its first substantive part (content, reasoning or a tool call) or its clean end, with
- * the time-to-first-token limit. Whatever came before is buffered and replayed to the client.
+ * the attempt timer of runPlan bounding the wait (ttft_ms). Whatever came before is buffered and replayed.
  */
 async function waitForCommit(
   stream: AsyncIterable<StreamPart>,
-  dependencies: ExecutorDependencies,
   signal: AbortSignal,
 ): Promise<{ buffered: StreamPart[]; iterator: AsyncIterator<StreamPart> | null }> {
   const iterator = stream[Symbol.asyncIterator]();
   const buffered: StreamPart[] = [];
-  const ttftMs = dependencies.settings.timeouts.ttftMs;
-  let timer: NodeJS.Timeout | undefined;
-  const firstTokenTimeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      reject(
-        new GatewayError('timeout', `The upstream sent no token within ${ttftMs} ms.`, {
-          upstreamReason: 'timeout',
-          isRetryable: true,
-        }),
-      );
-    }, ttftMs);
-  });
   try {
     for (;;) {
-      const next = await Promise.race([iterator.next(), firstTokenTimeout]);
+      const next = await iterator.next();
       if (next.done === true) return { buffered, iterator: null };
       buffered.push(next.value);
       if (next.value.kind === 'delta' && isSubstantiveDelta(next.value.delta)) return { buffered, iterator };
@@ -191,48 +192,31 @@ async function waitForCommit(
     await iterator.return?.();
     throw error;
   } finally {
-    clearTimeout(timer);
     if (signal.aborted) await iterator.return?.();
   }
 }
 
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
 /**
- * The committed stream: buffered parts first, then the live iterator. A plain iterator object rather than an
- * async generator, to save a promise hop per token on the hot path.
+ * The committed stream: buffered parts first, then the live iterator's own promises, unwrapped (no extra
+ * promise hop per token on the hot path).
  */
 function replay(
   buffered: readonly StreamPart[],
   iterator: AsyncIterator<StreamPart> | null,
-  release: () => void,
 ): AsyncIterable<StreamPart> {
   let position = 0;
-  let finished = false;
-  const finish = async (): Promise<IteratorResult<StreamPart>> => {
-    if (!finished) {
-      finished = true;
-      release();
-      await iterator?.return?.();
-    }
-    return { done: true, value: undefined };
-  };
   const live: AsyncIterator<StreamPart> = {
-    async next() {
-      if (position < buffered.length) return { done: false, value: buffered[position++] as StreamPart };
-      if (iterator === null || finished) return finish();
-      try {
-        const next = await iterator.next();
-        if (next.done === true) {
-          finished = true;
-          release();
-        }
-        return next;
-      } catch (error) {
-        finished = true;
-        release();
-        throw error;
+    next() {
+      if (position < buffered.length) {
+        return Promise.resolve({ done: false, value: buffered[position++] as StreamPart });
       }
+      return iterator === null ? Promise.resolve(DONE) : iterator.next();
     },
-    return: finish,
+    return() {
+      return iterator?.return?.() ?? Promise.resolve(DONE);
+    },
   };
   return { [Symbol.asyncIterator]: () => live };
 }

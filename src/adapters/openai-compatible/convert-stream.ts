@@ -1,5 +1,5 @@
 import type { ChatResult, StreamPart, Usage } from '../../spec/index.js';
-import { createChunkReader, type StreamingBody } from '../read-body-chunks.js';
+import type { ChunkReader } from '../dispatch-request.js';
 import { SseParser, type SseEvent } from '../sse-parser.js';
 import { convertUsage } from './convert-usage.js';
 import {
@@ -13,8 +13,8 @@ import { isRecord, stringOrNull } from './is-record.js';
 import { mapFinishReason } from './map-finish-reason.js';
 import { isEmptyDelta, normalizeDelta } from './normalize-message.js';
 
-/** An upstream response body: undici's BodyReadable satisfies it. */
-export type ResponseBody = StreamingBody & AsyncIterable<Buffer>;
+/** An upstream response body read in batches (a dispatched response's body). */
+export type ResponseBody = ChunkReader;
 
 type DeltaPart = Extract<StreamPart, { kind: 'delta' }>;
 
@@ -37,7 +37,7 @@ export async function* convertStream(
   signal: AbortSignal,
 ): AsyncGenerator<StreamPart, void, undefined> {
   const parser = new SseParser();
-  const reader = createChunkReader(body);
+  const reader = body;
   let dataEventCount = 0;
   let hasFinished = false;
   let usage: Usage | null = null;

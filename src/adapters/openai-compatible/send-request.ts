@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { RouteTarget } from '../../spec/index.js';
 import type { AdapterDependencies } from '../adapter.js';
-import type { ResponseBody } from './convert-stream.js';
+import { dispatchRequest, type DispatchedResponse } from '../dispatch-request.js';
 import { convertErrorResponse, convertTransportError, type ErrorContext } from './error.js';
 import { parseErrorBody } from './parse-error-body.js';
 
@@ -83,9 +83,51 @@ export async function sendRequest(
   );
 }
 
+/**
+ * The streaming variant of {@link sendRequest}: the 2xx response's body is read from undici's callbacks in
+ * batches (no Readable stream per response on the hot path). Same errors as `sendRequest`; `headersTimeout`
+ * is the TTFT budget, `bodyTimeout` the idle budget between chunks.
+ */
+export async function sendStreamRequest(
+  endpoint: UpstreamEndpoint,
+  path: string,
+  body: string,
+  signal: AbortSignal,
+): Promise<DispatchedResponse> {
+  const { dependencies, timeouts } = endpoint;
+  let response: DispatchedResponse;
+  try {
+    response = await dispatchRequest(
+      dependencies.dispatcherFor(endpoint.origin),
+      {
+        origin: endpoint.origin,
+        path: `${endpoint.basePath}${path}${endpoint.query}`,
+        method: 'POST',
+        headers: endpoint.headers,
+        body,
+        headersTimeout: timeouts.ttftMs,
+        bodyTimeout: timeouts.idleMs,
+      },
+      signal,
+    );
+  } catch (error) {
+    throw signal.aborted ? signal.reason : convertTransportError(error, 'connect', endpoint);
+  }
+  if (response.statusCode >= 200 && response.statusCode < 300) return response;
+  const text = await readErrorBody(response.body);
+  if (signal.aborted) throw signal.reason;
+  throw convertErrorResponse(
+    response.statusCode,
+    response.headers,
+    parseErrorBody(text),
+    endpoint,
+    Date.now(),
+  );
+}
+
 /** The whole body of a 2xx response as text; a failure while reading is a timeout or an interruption. */
 export async function readBodyText(
-  body: Dispatcher.ResponseData['body'],
+  body: { text(): Promise<string> },
   endpoint: UpstreamEndpoint,
   signal: AbortSignal,
 ): Promise<string> {
@@ -97,7 +139,7 @@ export async function readBodyText(
 }
 
 /** Up to 64 KB of an error body as text; a read failure keeps what arrived (the status already tells the story). */
-async function readErrorBody(body: ResponseBody): Promise<string> {
+async function readErrorBody(body: AsyncIterable<Buffer>): Promise<string> {
   const chunks: Buffer[] = [];
   let sizeBytes = 0;
   try {
