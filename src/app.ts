@@ -65,6 +65,11 @@ export function createApp(config: Config, dependencies: AppDependencies = {}): A
     sleep: dependencies.sleep ?? sleep,
   });
   const onRecord = (record: RequestRecord) => {
+    // The line's object is only built when it will be written.
+    if (logger.isLevelEnabled('info')) logRecord(record);
+    dependencies.onRecord?.(record);
+  };
+  const logRecord = (record: RequestRecord) => {
     logger.info(
       {
         request_id: record.id,
@@ -85,7 +90,6 @@ export function createApp(config: Config, dependencies: AppDependencies = {}): A
       },
       'request finished',
     );
-    dependencies.onRecord?.(record);
   };
   const service = createChatService({ registry, strategy, executor, now, random, onRecord });
 

@@ -22,6 +22,12 @@ import { parseArgs } from 'node:util';
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
 const cliPath = join(repo, 'dist', 'cli.js');
+/** The V8 flags `npm start` and the `hybrid-inference` bin run the gateway with (package.json config). */
+const gatewayNodeFlags = (
+  JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')).config?.node_flags ?? ''
+)
+  .split(' ')
+  .filter((flag) => flag !== '');
 const MODEL = 'bench-model';
 const CHAT_PATH = '/v1/chat/completions';
 const TARGET_NAMES = ['direct', 'floor', 'gateway'];
@@ -527,7 +533,16 @@ async function main() {
     const profiling = options.cpuProfDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir];
     const gateway = startChild(
       'gateway',
-      [...profiling, cliPath, 'serve', '--port', String(gatewayPort), '--config-dir', tmpDir],
+      [
+        ...gatewayNodeFlags,
+        ...profiling,
+        cliPath,
+        'serve',
+        '--port',
+        String(gatewayPort),
+        '--config-dir',
+        tmpDir,
+      ],
       { core: 1, pin, env, cwd: tmpDir }, // cwd: no .env of the repo is read
     );
     ready.push(waitHealthy(gateway, gatewayPort));
@@ -588,7 +603,7 @@ async function main() {
       : 'pinning: off (numbers are noisier; processes compete for cores)',
   );
   print(
-    `simulator: ttft 0 ms, max speed, ${options.responseTokens} tokens; body max_tokens ${options.maxTokens}; gateway LOG_LEVEL=${options.gatewayLogLevel}`,
+    `simulator: ttft 0 ms, max speed, ${options.responseTokens} tokens; body max_tokens ${options.maxTokens}; gateway LOG_LEVEL=${options.gatewayLogLevel}, node ${gatewayNodeFlags.join(' ') || '(default flags)'}`,
   );
   print(
     `plan: ${options.rounds} rounds × ${options.scenarios.length} scenarios × ${options.targets.length} targets × (${options.warmupS} s warm-up + ${options.durationS} s measured), targets alternating`,

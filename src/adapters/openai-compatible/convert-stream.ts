@@ -126,13 +126,15 @@ function convertChoice(raw: unknown, position: number): DeltaPart | null {
   const delta = normalizeDelta(isRecord(raw.delta) ? raw.delta : {});
   const finishReason = mapFinishReason(raw.finish_reason);
   if (finishReason === null && isEmptyDelta(delta)) return null;
-  const nativeFinishReason = stringOrNull(raw.native_finish_reason) ?? stringOrNull(raw.finish_reason);
   const part: DeltaPart = {
     kind: 'delta',
     index: typeof raw.index === 'number' ? raw.index : position,
     delta,
     finishReason,
-    nativeFinishReason: finishReason === null ? null : nativeFinishReason,
+    nativeFinishReason:
+      finishReason === null
+        ? null
+        : (stringOrNull(raw.native_finish_reason) ?? stringOrNull(raw.finish_reason)),
   };
   return raw.logprobs === undefined || raw.logprobs === null ? part : { ...part, logprobs: raw.logprobs };
 }

@@ -28,6 +28,8 @@ export function normalizeDelta(delta: Record<string, unknown>): ChatDelta {
 
 /** True when a delta carries nothing: every field null, empty string or empty list (a bare `role` counts). */
 export function isEmptyDelta(delta: ChatDelta): boolean {
+  // The common case, a token of text, without enumerating the object.
+  if (typeof delta.content === 'string' && delta.content !== '') return false;
   for (const field in delta) {
     const value = delta[field];
     if (value === null || value === undefined || value === '') continue;
