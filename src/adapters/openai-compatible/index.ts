@@ -6,7 +6,7 @@ import { convertResultToParts, convertStream } from './convert-stream.js';
 import { createInvalidResponseError } from './error.js';
 import { isRecord } from './is-record.js';
 import { quirksFor } from './quirks.js';
-import { createUpstreamEndpoint, readBodyText, sendRequest, sendStreamRequest } from './send-request.js';
+import { createUpstreamEndpoint, readBodyText, sendRequest } from './send-request.js';
 
 export { quirksFor, type OpenAICompatibleQuirks } from './quirks.js';
 
@@ -39,7 +39,7 @@ export function createOpenAICompatibleAdapter(
     options: AdapterCallOptions,
   ): AsyncGenerator<StreamPart, void, undefined> {
     const body = convertRequest(request, route, quirks, { stream: true });
-    const response = await sendStreamRequest(endpoint, CHAT_COMPLETIONS_PATH, body, options.signal);
+    const response = await sendRequest(endpoint, 'POST', CHAT_COMPLETIONS_PATH, body, options.signal);
     const contentType = response.headers['content-type'];
     if (typeof contentType === 'string' && contentType.startsWith('application/json')) {
       // The server ignored `stream: true` (some OpenAI-compatible servers do) and sent one completion.

@@ -1,4 +1,3 @@
-import type { Dispatcher } from 'undici';
 import type { RouteTarget } from '../../spec/index.js';
 import type { AdapterDependencies } from '../adapter.js';
 import { dispatchRequest, type DispatchedResponse } from '../dispatch-request.js';
@@ -40,12 +39,13 @@ export function createUpstreamEndpoint(
 }
 
 /**
- * Sends one request through the origin's pool and returns the 2xx response with its body unread. Anything else
- * throws: a non-2xx as the classified GatewayError (its body read up to 64 KB for the message, then
- * released), a transport failure as a connection or timeout error, an abort as the signal's reason, unchanged.
- * `headersTimeoutMs` is the TTFT budget for streams; a non-stream upstream sends its headers only after the
- * whole generation, so non-stream calls pass 0 and rely on the executor's overall deadline. `bodyTimeout` is
- * the idle budget between body chunks.
+ * Sends one request through the origin's pool and resolves at the response headers of a 2xx answer, its body
+ * unread: it is read from undici's handler callbacks, in batches (no Readable stream per response on the hot
+ * path). Anything else throws: a non-2xx as the classified GatewayError (its body read up to 64 KB for the
+ * message, then released), a transport failure as a connection or timeout error, an abort as the signal's
+ * reason, unchanged. `headersTimeoutMs` is the TTFT budget for streams; a non-stream upstream sends its headers
+ * only after the whole generation, so non-stream calls pass 0 and rely on the executor's overall deadline.
+ * `bodyTimeout` is the idle budget between body chunks.
  */
 export async function sendRequest(
   endpoint: UpstreamEndpoint,
@@ -54,45 +54,6 @@ export async function sendRequest(
   body: string | null,
   signal: AbortSignal,
   headersTimeoutMs: number = endpoint.timeouts.ttftMs,
-): Promise<Dispatcher.ResponseData> {
-  const { dependencies, timeouts } = endpoint;
-  let response: Dispatcher.ResponseData;
-  try {
-    response = await dependencies.dispatcherFor(endpoint.origin).request({
-      origin: endpoint.origin,
-      path: `${endpoint.basePath}${path}${endpoint.query}`,
-      method,
-      headers: endpoint.headers,
-      body,
-      signal,
-      headersTimeout: headersTimeoutMs,
-      bodyTimeout: timeouts.idleMs,
-    });
-  } catch (error) {
-    throw signal.aborted ? signal.reason : convertTransportError(error, 'connect', endpoint);
-  }
-  if (response.statusCode >= 200 && response.statusCode < 300) return response;
-  const text = await readErrorBody(response.body);
-  if (signal.aborted) throw signal.reason;
-  throw convertErrorResponse(
-    response.statusCode,
-    response.headers,
-    parseErrorBody(text),
-    endpoint,
-    Date.now(),
-  );
-}
-
-/**
- * The streaming variant of {@link sendRequest}: the 2xx response's body is read from undici's callbacks in
- * batches (no Readable stream per response on the hot path). Same errors as `sendRequest`; `headersTimeout`
- * is the TTFT budget, `bodyTimeout` the idle budget between chunks.
- */
-export async function sendStreamRequest(
-  endpoint: UpstreamEndpoint,
-  path: string,
-  body: string,
-  signal: AbortSignal,
 ): Promise<DispatchedResponse> {
   const { dependencies, timeouts } = endpoint;
   let response: DispatchedResponse;
@@ -102,10 +63,10 @@ export async function sendStreamRequest(
       {
         origin: endpoint.origin,
         path: `${endpoint.basePath}${path}${endpoint.query}`,
-        method: 'POST',
+        method,
         headers: endpoint.headers,
         body,
-        headersTimeout: timeouts.ttftMs,
+        headersTimeout: headersTimeoutMs,
         bodyTimeout: timeouts.idleMs,
       },
       signal,
