@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-old-space-size=1024 --max-semi-space-size=8
+#!/usr/bin/env -S node --max-old-space-size=1024
 import { existsSync } from 'node:fs';
 import { runCheckConfig } from './cli/check-config-command.js';
 import { parseFlags } from './cli/parse-flags.js';

@@ -16,12 +16,17 @@ import { isEmptyDelta, normalizeDelta } from './normalize-message.js';
 /** An upstream response body read in batches (a dispatched response's body). */
 export type ResponseBody = ChunkReader;
 
+/** What opening a stream produced: its SSE body, or one completion from a server that ignored `stream`. */
+export type OpenedStream =
+  | { readonly kind: 'stream'; readonly body: ResponseBody }
+  | { readonly kind: 'result'; readonly result: ChatResult };
+
 type DeltaPart = Extract<StreamPart, { kind: 'delta' }>;
 
 const DONE_MARKER = '[DONE]';
 
 /**
- * Canonical parts from an upstream SSE body, as they arrive: one `delta` part per choice of each chunk
+ * Canonical parts from an upstream SSE body (opened by `open`), as they arrive: one `delta` part per choice of each chunk
  * (choices with an empty delta and no finish reason are skipped), then one `usage` part with the last usage
  * the stream reported (on a `choices: []` chunk, on the last content chunk, or in Groq's `x_groq`).
  *
@@ -32,10 +37,17 @@ const DONE_MARKER = '[DONE]';
  * is drained in the background so the keep-alive connection returns to its pool.
  */
 export async function* convertStream(
-  body: ResponseBody,
+  open: () => Promise<OpenedStream>,
   context: ErrorContext,
   signal: AbortSignal,
 ): AsyncGenerator<StreamPart, void, undefined> {
+  // Opening inside the generator keeps one generator between the upstream and the consumer, not two.
+  const opened = await open();
+  if (opened.kind === 'result') {
+    yield* convertResultToParts(opened.result);
+    return;
+  }
+  const body = opened.body;
   const parser = new SseParser();
   const reader = body;
   let dataEventCount = 0;

@@ -2,7 +2,7 @@ import type { ChatRequest, ChatResult, RouteTarget, StreamPart } from '../../spe
 import type { Adapter, AdapterCallOptions, AdapterDependencies } from '../adapter.js';
 import { convertRequest } from './convert-request.js';
 import { convertResponse } from './convert-response.js';
-import { convertResultToParts, convertStream } from './convert-stream.js';
+import { convertStream, type OpenedStream } from './convert-stream.js';
 import { createInvalidResponseError } from './error.js';
 import { isRecord } from './is-record.js';
 import { quirksFor } from './quirks.js';
@@ -34,20 +34,19 @@ export function createOpenAICompatibleAdapter(
     return convertResponse(await readBodyText(response.body, endpoint, options.signal), endpoint);
   }
 
-  async function* stream(
-    request: ChatRequest,
-    options: AdapterCallOptions,
-  ): AsyncGenerator<StreamPart, void, undefined> {
+  function stream(request: ChatRequest, options: AdapterCallOptions): AsyncIterable<StreamPart> {
     const body = convertRequest(request, route, quirks, { stream: true });
-    const response = await sendRequest(endpoint, 'POST', CHAT_COMPLETIONS_PATH, body, options.signal);
-    const contentType = response.headers['content-type'];
-    if (typeof contentType === 'string' && contentType.startsWith('application/json')) {
-      // The server ignored `stream: true` (some OpenAI-compatible servers do) and sent one completion.
-      const text = await readBodyText(response.body, endpoint, options.signal);
-      yield* convertResultToParts(convertResponse(text, endpoint));
-      return;
-    }
-    yield* convertStream(response.body, endpoint, options.signal);
+    const open = async (): Promise<OpenedStream> => {
+      const response = await sendRequest(endpoint, 'POST', CHAT_COMPLETIONS_PATH, body, options.signal);
+      const contentType = response.headers['content-type'];
+      if (typeof contentType === 'string' && contentType.startsWith('application/json')) {
+        // The server ignored `stream: true` (some OpenAI-compatible servers do) and sent one completion.
+        const text = await readBodyText(response.body, endpoint, options.signal);
+        return { kind: 'result', result: convertResponse(text, endpoint) };
+      }
+      return { kind: 'stream', body: response.body };
+    };
+    return convertStream(open, endpoint, options.signal);
   }
 
   async function listModels(options: AdapterCallOptions): Promise<string[]> {
