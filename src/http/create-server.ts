@@ -38,14 +38,19 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
   app.removeContentTypeParser(['text/plain']);
   app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
-  app.addHook('onRequest', async (_request, reply) => {
-    if (options.isClosing()) {
-      reply.header('connection', 'close');
-      throw new GatewayError('no_route_available', 'The gateway is shutting down; retry the request.', {
+  // A callback hook, not an async one: it runs on every request and has nothing to await.
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!options.isClosing()) {
+      done();
+      return;
+    }
+    reply.header('connection', 'close');
+    done(
+      new GatewayError('no_route_available', 'The gateway is shutting down; retry the request.', {
         retryAfterMs: 1000,
         metadata: { reason: 'shutting_down' },
-      });
-    }
+      }),
+    );
   });
 
   app.setErrorHandler((thrown, request, reply) => {
