@@ -123,13 +123,13 @@ export function dispatchRequest(
 ): Promise<DispatchedResponse> {
   return new Promise((resolve, reject) => {
     const body = new DispatchedBody();
-    let started = false;
+    /** The promise is resolved or rejected; later failures go to the body. */
     let settled = false;
     let controller: Dispatcher.DispatchController | null = null;
     const onAbort = () => {
       const reason = signal.reason as Error;
       if (controller !== null && !controller.aborted) controller.abort(reason);
-      if (!started && !settled) {
+      if (!settled) {
         settled = true;
         reject(reason);
       } else body.fail(reason);
@@ -149,7 +149,6 @@ export function dispatchRequest(
       onResponseStart(_controller, statusCode, headers) {
         // 1xx informational answers precede the real one.
         if (statusCode < 200) return;
-        started = true;
         settled = true;
         resolve({ statusCode, headers, body });
       },

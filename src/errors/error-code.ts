@@ -8,7 +8,6 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   request_timeout: 408,
   payload_too_large: 413,
-  unsupported_media_type: 415,
   unprocessable: 422,
   /** The client went away before the answer (nginx's 499); nothing is sent, nothing is logged as an error. */
   cancelled: 499,

@@ -76,7 +76,7 @@ function completionText(result: ChatResult): string {
 export function createChatService(dependencies: ChatServiceDependencies): ChatService {
   const { registry } = dependencies;
 
-  function planFor(parsed: ParsedChatRequest): { plan: RouteTarget[]; first: ModelEntry } {
+  function planFor(parsed: ParsedChatRequest): RouteTarget[] {
     const names = [parsed.requestedModel, ...parsed.fallbackModels];
     const models = names.map((name, index) => {
       const model = registry.find(name);
@@ -98,7 +98,7 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
         metadata: { model: first.id, attempts: [] },
       });
     }
-    return { plan, first };
+    return plan;
   }
 
   function identityFor(id: string, route: RouteTarget, startedAt: number): ResponseIdentity {
@@ -153,7 +153,7 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
       const startedAt = dependencies.now();
       const { signal } = context;
       return withFailureRecord(parsed, context, startedAt, async () => {
-        const { plan } = planFor(parsed);
+        const plan = planFor(parsed);
         const { result, route, attempts } = await dependencies.executor.complete(
           plan,
           parsed.request,
@@ -190,7 +190,7 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
       const startedAt = dependencies.now();
       const { signal } = context;
       return withFailureRecord(parsed, context, startedAt, async () => {
-        const { plan } = planFor(parsed);
+        const plan = planFor(parsed);
         const committed = await dependencies.executor.openStream(plan, parsed.request, signal);
         const { route, attempts } = committed;
         const identity = identityFor(context.id, route, startedAt);

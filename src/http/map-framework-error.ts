@@ -19,11 +19,6 @@ export function mapFrameworkError(error: unknown, bodyLimitBytes: number): Gatew
         'payload_too_large',
         `The request body is larger than the ${bodyLimitBytes}-byte limit; send less, or raise MAX_REQUEST_BODY_BYTES.`,
       );
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new GatewayError(
-        'unsupported_media_type',
-        "Unsupported Content-Type; send the body as JSON with 'Content-Type: application/json'.",
-      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new GatewayError('invalid_request', 'The request body is empty; send a JSON object.', {
         param: 'body',

@@ -157,6 +157,7 @@ describe('upstream failures', () => {
     };
     assert.equal(attempts.attempts.length, 3, 'the first try and two retries');
     assert.ok(attempts.attempts.every((attempt) => attempt.upstreamStatus === 500));
+    assert.doesNotMatch(response.text, /127\.0\.0\.1|\/v1\/chat/, 'no upstream URL in the body');
   });
 
   test('an upstream 400 is returned to the client as a 400, not retried', async () => {

@@ -25,24 +25,6 @@ export interface OpenAICompatibleQuirks {
   readonly acceptsMessageName: boolean;
 }
 
-/** The kinds served by this adapter. */
-export type OpenAICompatibleKind = Extract<
-  AdapterKind,
-  | 'vllm'
-  | 'sglang'
-  | 'openai_compat'
-  | 'openai'
-  | 'deepseek'
-  | 'llama'
-  | 'groq'
-  | 'openrouter'
-  | 'nvidia'
-  | 'together'
-  | 'fireworks'
-  | 'cerebras'
-  | 'mistral'
->;
-
 /** OpenRouter's sampling extensions that only open-weights servers implement. */
 const OPEN_WEIGHTS_SAMPLING = ['top_k', 'min_p', 'top_a', 'repetition_penalty'] as const;
 
@@ -57,7 +39,9 @@ const GENERIC: OpenAICompatibleQuirks = {
   acceptsMessageName: true,
 };
 
-const QUIRKS: Readonly<Record<OpenAICompatibleKind, OpenAICompatibleQuirks>> = {
+// Every kind is OpenAI-compatible today; a native kind added to AdapterKind must be given an entry or excluded
+// here explicitly, the compiler sees to it.
+const QUIRKS: Readonly<Record<AdapterKind, OpenAICompatibleQuirks>> = {
   // vLLM and SGLang ignore unknown fields and take vendor extras (`chat_template_kwargs`, `min_tokens`, ...);
   // `top_a` is not implemented (reference §9). `max_completion_tokens` only exists in newer vLLM releases.
   vllm: { ...GENERIC, unsupportedParameters: new Set(['top_a']) },
@@ -149,8 +133,7 @@ const QUIRKS: Readonly<Record<OpenAICompatibleKind, OpenAICompatibleQuirks>> = {
   },
 };
 
-/** The quirks of a kind; kinds this adapter does not know get the lenient generic profile. */
+/** The quirks of a kind. */
 export function quirksFor(kind: AdapterKind): OpenAICompatibleQuirks {
-  const table: Readonly<Partial<Record<AdapterKind, OpenAICompatibleQuirks>>> = QUIRKS;
-  return table[kind] ?? GENERIC;
+  return QUIRKS[kind];
 }

@@ -26,6 +26,11 @@ function unknownModel(name: string): GatewayError {
 export function registerModels(app: FastifyInstance, options: ModelsRouteOptions): void {
   const served = options.registry.models.filter((model) => model.routes.length > 0);
   const serialized = served.map((model) => ({ model, body: serializeModel(model) }));
+  const findModel = (name: string) => {
+    const model = options.registry.find(name);
+    if (model === undefined) throw unknownModel(name);
+    return model;
+  };
   for (const prefix of ['/v1', '/api/v1']) {
     app.get<{ Querystring: { supported_parameters?: string } }>(`${prefix}/models`, async (request) => {
       const wanted = (request.query.supported_parameters ?? '')
@@ -37,11 +42,6 @@ export function registerModels(app: FastifyInstance, options: ModelsRouteOptions
         .map(({ body }) => body);
       return { object: 'list', data };
     });
-    const findModel = (name: string) => {
-      const model = options.registry.find(name);
-      if (model === undefined) throw unknownModel(name);
-      return model;
-    };
     app.get<{ Params: { author: string; slug: string } }>(
       `${prefix}/models/:author/:slug/endpoints`,
       async (request) => {
