@@ -3,12 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Adapter } from './adapters/adapter.js';
 import { createAdapter } from './adapters/create-adapter.js';
+import { createHttpProbe } from './adapters/http-probe.js';
 import { createUpstreamPools } from './adapters/upstream-pools.js';
-import type { Config } from './config/index.js';
-import { createChatService } from './gateway/chat-service.js';
+import type { Config, ModelEntry } from './config/index.js';
+import { createChatService, type ChatService } from './gateway/chat-service.js';
 import { createModelRegistry } from './gateway/model-registry.js';
 import type { RequestRecord } from './gateway/request-record.js';
 import { createServer } from './http/create-server.js';
+import type { GatewayView } from './http/gateway-view.js';
 import { createAdminGuard } from './http/require-admin.js';
 import { registerChatCompletions } from './http/routes/chat-completions.js';
 import { registerModels } from './http/routes/models.js';
@@ -17,6 +19,11 @@ import { createLogger } from './observability/create-logger.js';
 import { sleep } from './routing/backoff.js';
 import { createStrategy } from './routing/create-strategy.js';
 import { createExecutor } from './routing/executor.js';
+import { createHealthMonitor, type HealthMonitor } from './routing/health-monitor.js';
+import { liveWeights } from './routing/live-weights.js';
+import { RouteStates } from './routing/route-states.js';
+import type { RouteContext } from './routing/routing-strategy.js';
+import { createWorkerLoadMonitor, type WorkerLoadMonitor } from './routing/worker-load-monitor.js';
 import type { RouteTarget } from './spec/index.js';
 
 /** Things tests replace: clock, randomness, sleeping, the logger, a tap on finished requests. */
@@ -30,8 +37,23 @@ export interface AppDependencies {
 
 export interface App {
   readonly server: FastifyInstance;
+  /** Live route states (health, circuits, cooldowns, in-flight, latency). */
+  readonly states: RouteStates;
+  /**
+   * Puts a new, already validated config in force: new requests use it, requests in flight finish on the
+   * one they started with. Route state (health, circuits, cooldowns) is kept for routes that keep their id.
+   * Listening address, body limit and log level only change with a restart.
+   */
+  reload(config: Config): void;
+  /** One round of active health checks and worker scrapes now (tests; the timers do it in service). */
+  refreshHealth(): Promise<void>;
   /** Stops accepting, lets in-flight requests finish, closes upstream pools. */
   close(): Promise<void>;
+}
+
+/** What one config puts in force; swapped as a whole on reload. */
+interface Runtime extends GatewayView {
+  readonly service: ChatService;
 }
 
 const VERSION = (
@@ -39,31 +61,13 @@ const VERSION = (
 ).version;
 
 /** Builds the whole gateway without listening (tests call `server.inject` or `server.listen`). */
-export function createApp(config: Config, dependencies: AppDependencies = {}): App {
-  const logger = dependencies.logger ?? createLogger(config.server.logLevel);
+export function createApp(initialConfig: Config, dependencies: AppDependencies = {}): App {
+  const logger = dependencies.logger ?? createLogger(initialConfig.server.logLevel);
   const now = dependencies.now ?? Date.now;
   const random = dependencies.random ?? Math.random;
-  const timeouts = config.routing.timeouts;
-  const pools = createUpstreamPools({ connectTimeoutMs: timeouts.connectMs });
-  const adapters = new Map<string, Adapter>();
-  const adapterDependencies = { dispatcherFor: (origin: string) => pools.dispatcherFor(origin), timeouts };
-  for (const model of config.models) {
-    for (const route of model.routes) adapters.set(route.id, createAdapter(route, adapterDependencies));
-  }
-  const adapterFor = (route: RouteTarget): Adapter => {
-    const adapter = adapters.get(route.id);
-    if (adapter === undefined) throw new Error(`no adapter for route ${route.id}`);
-    return adapter;
-  };
-  const registry = createModelRegistry(config.models);
-  const strategy = createStrategy(config.routing);
-  const executor = createExecutor({
-    adapterFor,
-    settings: config.routing,
-    now,
-    random,
-    sleep: dependencies.sleep ?? sleep,
-  });
+  const pools = createUpstreamPools({ connectTimeoutMs: initialConfig.routing.timeouts.connectMs });
+  const probe = createHttpProbe(pools);
+  const states = new RouteStates(initialConfig.routing, now);
   const onRecord = (record: RequestRecord) => {
     // The line's object is only built when it will be written.
     if (logger.isLevelEnabled('info')) logRecord(record);
@@ -91,30 +95,124 @@ export function createApp(config: Config, dependencies: AppDependencies = {}): A
       'request finished',
     );
   };
-  const service = createChatService({ registry, strategy, executor, now, random, onRecord });
+
+  function buildRuntime(config: Config): Runtime {
+    const { timeouts } = config.routing;
+    const adapters = new Map<string, Adapter>();
+    const adapterDependencies = { dispatcherFor: (origin: string) => pools.dispatcherFor(origin), timeouts };
+    for (const model of config.models) {
+      for (const route of model.routes) adapters.set(route.id, createAdapter(route, adapterDependencies));
+    }
+    const adapterFor = (route: RouteTarget): Adapter => {
+      const adapter = adapters.get(route.id);
+      if (adapter === undefined) throw new Error(`no adapter for route ${route.id}`);
+      return adapter;
+    };
+    const registry = createModelRegistry(config.models);
+    const strategy = createStrategy(config.routing);
+    const executor = createExecutor({
+      adapterFor,
+      settings: config.routing,
+      now,
+      random,
+      sleep: dependencies.sleep ?? sleep,
+      states,
+    });
+    const context: RouteContext = { random, now, stats: (route) => states.stats(route) };
+    const service = createChatService({
+      registry,
+      strategy,
+      executor,
+      states,
+      autoModel: config.routing.autoModel,
+      now,
+      random,
+      onRecord,
+    });
+    return {
+      config,
+      registry,
+      strategyName: strategy.name,
+      states,
+      service,
+      weightsOf: (model: ModelEntry) => liveWeights(strategy, model.routes, states, context),
+    };
+  }
+
+  let runtime = buildRuntime(initialConfig);
+  const everyRoute = () => runtime.registry.models.flatMap((model) => model.routes);
+
+  let healthMonitor: HealthMonitor;
+  let loadMonitor: WorkerLoadMonitor;
+  const startMonitors = (config: Config) => {
+    healthMonitor = createHealthMonitor({
+      routes: everyRoute,
+      states,
+      probe,
+      intervalMs: config.routing.healthCheckIntervalMs,
+      timeoutMs: config.routing.healthCheckTimeoutMs,
+      checkRemote: config.routing.checkRemote,
+      onChange: (route, healthy, detail) => {
+        if (healthy) logger.info({ route: route.id }, 'route passed its health check: back in traffic');
+        else logger.warn({ route: route.id, detail }, 'route failed its health check: out of traffic');
+      },
+    });
+    loadMonitor = createWorkerLoadMonitor({
+      routes: everyRoute,
+      states,
+      probe,
+      // Only the load-aware strategy reads worker queues; the others do not scrape.
+      intervalMs: config.routing.strategy === 'load-aware' ? config.routing.scrapeIntervalMs : 0,
+      timeoutMs: Math.min(config.routing.healthCheckTimeoutMs, config.routing.staleAfterMs),
+      now,
+    });
+    healthMonitor.start();
+    loadMonitor.start();
+  };
+  startMonitors(initialConfig);
+
+  // The HTTP layer holds this facade; a reload swaps what is behind it.
+  const service: ChatService = {
+    complete: (parsed, context) => runtime.service.complete(parsed, context),
+    stream: (parsed, context) => runtime.service.stream(parsed, context),
+  };
+  const view = (): GatewayView => runtime;
 
   let closing = false;
   const server = createServer({
     logger,
-    bodyLimitBytes: config.server.bodyLimitBytes,
+    bodyLimitBytes: initialConfig.server.bodyLimitBytes,
     isClosing: () => closing,
   });
-  registerChatCompletions(server, { service, keepAliveMs: timeouts.keepAliveMs });
-  registerModels(server, { registry, strategy });
+  registerChatCompletions(server, { service, keepAliveMs: initialConfig.routing.timeouts.keepAliveMs });
+  registerModels(server, { view });
   registerServiceInfo(server, {
-    config,
-    registry,
-    strategy,
+    view,
     version: VERSION,
     startedAtMs: now(),
     now,
-    requireAdmin: createAdminGuard(config.server.adminApiKey),
+    requireAdmin: createAdminGuard(initialConfig.server.adminApiKey),
   });
 
   return {
     server,
+    states,
+    reload(config) {
+      const next = buildRuntime(config);
+      states.reconfigure(config.routing);
+      states.retain(new Set(config.models.flatMap((model) => model.routes.map((route) => route.id))));
+      runtime = next;
+      healthMonitor.stop();
+      loadMonitor.stop();
+      startMonitors(config);
+    },
+    async refreshHealth() {
+      await Promise.all([healthMonitor.checkNow(), loadMonitor.scrapeNow()]);
+    },
     async close() {
       closing = true;
+      healthMonitor.stop();
+      loadMonitor.stop();
       const serverClosed = server.close();
       // Connections still busy when closing began turn idle one by one as their responses end; each is
       // closed then, so keep-alive clients cannot hold the shutdown open.

@@ -1,10 +1,14 @@
 import { ConfigError, loadConfig, type Config, type Environment } from '../config/index.js';
 import { createStrategy } from '../routing/create-strategy.js';
+import { EMPTY_ROUTE_STATS } from '../routing/route-stats.js';
+import type { RouteContext } from '../routing/routing-strategy.js';
 import { maskSecret } from './mask-secret.js';
 
 /** Human-readable route table of a valid config, secrets masked. */
 export function describeConfig(config: Config): string {
   const strategy = createStrategy(config.routing);
+  // Shares at start: nothing observed yet, every route healthy.
+  const context: RouteContext = { random: Math.random, now: Date.now, stats: () => EMPTY_ROUTE_STATS };
   const lines = [
     `models:  ${config.sources.modelsPath}`,
     `routing: ${config.sources.routingPath ?? '(none: models.yaml weights)'}`,
@@ -14,7 +18,7 @@ export function describeConfig(config: Config): string {
   for (const model of config.models) {
     const aliases = model.aliases.length > 0 ? ` (aliases: ${model.aliases.join(', ')})` : '';
     lines.push(`${model.id}${aliases}`);
-    const weights = strategy.weights(model.routes);
+    const weights = strategy.weights(model.routes, context);
     model.routes.forEach((route, index) => {
       const share = `${((weights[index] ?? 0) * 100).toFixed(1)}%`;
       lines.push(

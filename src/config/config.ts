@@ -53,7 +53,24 @@ export interface RoutingSettings {
   readonly healthCheckIntervalMs: number;
   readonly healthCheckTimeoutMs: number;
   readonly maxWaiting: number;
+  /** load-aware: latency target for local admission. */
   readonly targetTtftMs: number;
+  /** load-aware: how often local vLLM/SGLang workers' `/metrics` are scraped. */
+  readonly scrapeIntervalMs: number;
+  /** load-aware: a scrape older than this counts as saturated. */
+  readonly staleAfterMs: number;
+  /** load-aware: a spilled local route takes traffic again once its queue is ≤ max_waiting × hysteresis. */
+  readonly hysteresis: number;
+  /** load-aware: KV-cache use (0..1) at which a local worker counts as full. */
+  readonly kvCacheLimit: number;
+  /** least-latency: share of requests sent to a random route to keep every route's EWMA fresh. */
+  readonly exploration: number;
+  /** Weight of the newest sample in the latency / TTFT / throughput EWMAs. */
+  readonly ewmaAlpha: number;
+  /** Active health checks also call `GET /models` on remote routes. */
+  readonly checkRemote: boolean;
+  /** Model id that runs the ranked waterfall over every enabled route. */
+  readonly autoModel: string;
   /** Normalised endpoint URLs (no trailing `/` or `/v1`) of local and remote deployments. */
   readonly localEndpoints: readonly string[];
   readonly remoteEndpoints: readonly string[];
@@ -68,7 +85,24 @@ export interface RoutingSettings {
     /** Silence after which a `: keep-alive` comment is written to a waiting SSE client. */
     readonly keepAliveMs: number;
   };
-  readonly circuitBreaker: { readonly failureThreshold: number; readonly cooldownMs: number };
+  readonly circuitBreaker: {
+    /** Consecutive failures that open the circuit. */
+    readonly failureThreshold: number;
+    /** How long an open circuit stays open before one probe is let through (half-open). */
+    readonly cooldownMs: number;
+    /** Failure share over the window that opens the circuit, once `minRequests` were seen. */
+    readonly failureRate: number;
+    readonly windowMs: number;
+    readonly minRequests: number;
+  };
+  readonly cooldowns: {
+    /** Route cooldown after a 429 that named no reset time. */
+    readonly rateLimitMs: number;
+    /** Provider-wide cooldown after a 401/403 (the key is wrong for every route of that provider). */
+    readonly authErrorMs: number;
+    /** Route cooldown after the upstream said it does not know the model. */
+    readonly modelNotFoundMs: number;
+  };
 }
 
 export interface ServerSettings {

@@ -98,6 +98,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
   const routing: RoutingSettings = {
     ...base,
     circuitBreaker: {
+      ...base.circuitBreaker,
       failureThreshold: readInteger(
         environment,
         'CIRCUIT_FAILURE_THRESHOLD',

@@ -1,7 +1,9 @@
 import type { RoutingFile } from './schema.js';
 import { normalizeEndpoint } from './normalize-endpoint.js';
 
-export type RoutingStrategyName = 'fixed' | 'weighted' | 'ranked';
+import type { ROUTING_STRATEGIES } from './schema.js';
+
+export type RoutingStrategyName = (typeof ROUTING_STRATEGIES)[number];
 
 /** Resolves routing.yaml (already validated) into settings with every default filled in. */
 export function resolveRoutingSettings(file: RoutingFile | null) {
@@ -9,6 +11,8 @@ export function resolveRoutingSettings(file: RoutingFile | null) {
   const retry = file?.retry ?? {};
   const timeouts = file?.timeouts ?? {};
   const breaker = file?.circuit_breaker ?? {};
+  const cooldowns = file?.cooldowns ?? {};
+  const scrapeIntervalMs = parameter.scrape_interval_ms ?? 1000;
   const hasDeployments = (file?.local_deployment?.length ?? 0) + (file?.remote_deployment?.length ?? 0) > 0;
   return {
     // Without a routing.yaml the models.yaml weights are the split; with deployments the seed's fixed split.
@@ -18,6 +22,14 @@ export function resolveRoutingSettings(file: RoutingFile | null) {
     healthCheckTimeoutMs: (parameter.timeout ?? 2) * 1000,
     maxWaiting: parameter.max_waiting ?? 4,
     targetTtftMs: parameter.target_ttft_ms ?? 1500,
+    scrapeIntervalMs,
+    staleAfterMs: parameter.stale_after_ms ?? scrapeIntervalMs * 3,
+    hysteresis: parameter.hysteresis ?? 0.5,
+    kvCacheLimit: parameter.kv_cache_limit ?? 0.95,
+    exploration: parameter.exploration ?? 0.05,
+    ewmaAlpha: parameter.ewma_alpha ?? 0.2,
+    checkRemote: parameter.check_remote ?? false,
+    autoModel: file?.auto_model ?? 'auto',
     localEndpoints: (file?.local_deployment ?? []).map((deployment) =>
       normalizeEndpoint(deployment.endpoint),
     ),
@@ -39,6 +51,14 @@ export function resolveRoutingSettings(file: RoutingFile | null) {
     circuitBreaker: {
       failureThreshold: breaker.failure_threshold ?? 3,
       cooldownMs: (breaker.cooldown_seconds ?? 30) * 1000,
+      failureRate: breaker.failure_rate ?? 0.5,
+      windowMs: (breaker.window_seconds ?? 60) * 1000,
+      minRequests: breaker.min_requests ?? 10,
+    },
+    cooldowns: {
+      rateLimitMs: (cooldowns.rate_limit_seconds ?? 5) * 1000,
+      authErrorMs: (cooldowns.auth_error_seconds ?? 300) * 1000,
+      modelNotFoundMs: (cooldowns.model_not_found_seconds ?? 300) * 1000,
     },
   } as const;
 }

@@ -107,7 +107,14 @@ const deploymentSchema = z.strictObject({
   models: z.array(z.string().min(1)).min(1, { error: 'list at least one model id served by this endpoint' }),
 });
 
-export const ROUTING_STRATEGIES = ['fixed', 'weighted', 'ranked'] as const;
+export const ROUTING_STRATEGIES = [
+  'fixed',
+  'weighted',
+  'ranked',
+  'least-latency',
+  'load-aware',
+  'cost',
+] as const;
 
 export const routingFileSchema = z.strictObject({
   routing_strategy: z
@@ -120,6 +127,21 @@ export const routingFileSchema = z.strictObject({
       health_check: z.number().nonnegative().optional(),
       max_waiting: z.number().int().nonnegative().optional(),
       target_ttft_ms: z.number().positive().optional(),
+      scrape_interval_ms: z.number().positive().optional(),
+      stale_after_ms: z.number().positive().optional(),
+      hysteresis: z.number().min(0).max(1).optional(),
+      kv_cache_limit: z.number().positive().max(1).optional(),
+      exploration: z.number().min(0).max(1).optional(),
+      ewma_alpha: z.number().positive().max(1).optional(),
+      check_remote: z.boolean().optional(),
+    })
+    .optional(),
+  auto_model: z.string().min(1).optional(),
+  cooldowns: z
+    .strictObject({
+      rate_limit_seconds: z.number().nonnegative().optional(),
+      auth_error_seconds: z.number().nonnegative().optional(),
+      model_not_found_seconds: z.number().nonnegative().optional(),
     })
     .optional(),
   logging: z.record(z.string(), z.unknown()).optional(),
@@ -145,6 +167,9 @@ export const routingFileSchema = z.strictObject({
     .strictObject({
       failure_threshold: z.number().int().positive().optional(),
       cooldown_seconds: z.number().nonnegative().optional(),
+      failure_rate: z.number().positive().max(1).optional(),
+      window_seconds: z.number().positive().optional(),
+      min_requests: z.number().int().positive().optional(),
     })
     .optional(),
 });

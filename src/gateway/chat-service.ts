@@ -2,8 +2,12 @@ import { computeCost } from '../accounting/compute-cost.js';
 import { estimateUsage } from '../accounting/estimate-usage.js';
 import type { ModelEntry } from '../config/index.js';
 import { GatewayError, toGatewayError } from '../errors/index.js';
+import type { Attempt } from '../routing/attempt.js';
 import type { Executor } from '../routing/executor.js';
-import type { RoutingStrategy } from '../routing/routing-strategy.js';
+import type { RouteStates } from '../routing/route-states.js';
+import type { RouteContext, RoutingStrategy } from '../routing/routing-strategy.js';
+import { createRankedStrategy } from '../routing/strategies/ranked-strategy.js';
+import { summarizeFailure } from '../routing/summarize-failure.js';
 import type { ChatResult, RouteTarget, Usage } from '../spec/index.js';
 import type { ModelRegistry } from './model-registry.js';
 import type { ParsedChatRequest } from './parse-chat-request.js';
@@ -16,6 +20,9 @@ export interface ChatServiceDependencies {
   readonly registry: ModelRegistry;
   readonly strategy: RoutingStrategy;
   readonly executor: Executor;
+  readonly states: RouteStates;
+  /** Model id that runs the ranked waterfall over every enabled route (routing.yaml `auto_model`). */
+  readonly autoModel: string;
   readonly now: () => number;
   readonly random: () => number;
   /** Called once per request when it is finished (also for failures and cancelled streams). */
@@ -76,29 +83,80 @@ function completionText(result: ChatResult): string {
 export function createChatService(dependencies: ChatServiceDependencies): ChatService {
   const { registry } = dependencies;
 
-  function planFor(parsed: ParsedChatRequest): RouteTarget[] {
+  const { states } = dependencies;
+  const context: RouteContext = {
+    random: dependencies.random,
+    now: dependencies.now,
+    stats: (route) => states.stats(route),
+  };
+  const waterfall = createRankedStrategy();
+
+  /** The routes that take traffic now; the others become skipped attempts (for the error report). */
+  function availableRoutes(routes: readonly RouteTarget[], skipped: Attempt[]): readonly RouteTarget[] {
+    let available: RouteTarget[] | null = null;
+    for (let index = 0; index < routes.length; index += 1) {
+      const route = routes[index] as RouteTarget;
+      const availability = states.availability(route);
+      if (availability.available) {
+        available?.push(route);
+        continue;
+      }
+      // Copy-on-first-skip: the common case (every route available) allocates nothing.
+      available ??= routes.slice(0, index);
+      skipped.push({
+        route: route.id,
+        provider: route.provider,
+        outcome: 'skipped',
+        reason: availability.reason,
+        upstreamStatus: null,
+        durationMs: 0,
+        ...(availability.retryAfterMs === null ? {} : { retryAfterMs: availability.retryAfterMs }),
+      });
+    }
+    return available ?? routes;
+  }
+
+  function planModel(model: ModelEntry, skipped: Attempt[]): RouteTarget[] {
+    return dependencies.strategy.plan(availableRoutes(model.routes, skipped), context);
+  }
+
+  function planAuto(skipped: Attempt[]): RouteTarget[] {
+    const everyRoute = registry.models.flatMap((model) => model.routes);
+    return waterfall.plan(availableRoutes(everyRoute, skipped), context);
+  }
+
+  function planFor(parsed: ParsedChatRequest): { plan: RouteTarget[]; skipped: Attempt[] } {
     const names = [parsed.requestedModel, ...parsed.fallbackModels];
-    const models = names.map((name, index) => {
+    const skipped: Attempt[] = [];
+    const plan: RouteTarget[] = [];
+    const found: ModelEntry[] = [];
+    names.forEach((name, index) => {
       const model = registry.find(name);
       if (model === undefined) {
+        if (name === dependencies.autoModel) {
+          plan.push(...planAuto(skipped));
+          return;
+        }
         throw new GatewayError(
           'not_found',
           `Model '${name}' is not served by this gateway. GET /v1/models lists the available ids.`,
           { param: index === 0 ? 'model' : 'models', metadata: { model: name } },
         );
       }
-      return model;
+      found.push(model);
+      plan.push(...planModel(model, skipped));
     });
-    const plan = models.flatMap((model) =>
-      dependencies.strategy.plan(model.routes, { random: dependencies.random }),
-    );
-    const first = models[0] as ModelEntry;
     if (plan.length === 0) {
-      throw new GatewayError('no_route_available', models.map(describeUnavailable).join(' '), {
-        metadata: { model: first.id, attempts: [] },
-      });
+      if (skipped.length > 0) throw summarizeFailure([], [], skipped, parsed.requestedModel);
+      throw new GatewayError(
+        'no_route_available',
+        found.length > 0
+          ? found.map(describeUnavailable).join(' ')
+          : `No model has a route with traffic for '${parsed.requestedModel}'.`,
+        { metadata: { model: found[0]?.id ?? parsed.requestedModel, attempts: [] } },
+      );
     }
-    return plan;
+    return { plan, skipped };
   }
 
   function identityFor(id: string, route: RouteTarget, startedAt: number): ResponseIdentity {
@@ -153,11 +211,12 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
       const startedAt = dependencies.now();
       const { signal } = context;
       return withFailureRecord(parsed, context, startedAt, async () => {
-        const plan = planFor(parsed);
+        const { plan, skipped } = planFor(parsed);
         const { result, route, attempts } = await dependencies.executor.complete(
           plan,
           parsed.request,
           signal,
+          skipped,
         );
         const usage: Usage =
           result.usage ?? (await estimateUsage(parsed.request.messages, completionText(result)));
@@ -190,8 +249,8 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
       const startedAt = dependencies.now();
       const { signal } = context;
       return withFailureRecord(parsed, context, startedAt, async () => {
-        const plan = planFor(parsed);
-        const committed = await dependencies.executor.openStream(plan, parsed.request, signal);
+        const { plan, skipped } = planFor(parsed);
+        const committed = await dependencies.executor.openStream(plan, parsed.request, signal, skipped);
         const { route, attempts } = committed;
         const identity = identityFor(context.id, route, startedAt);
         const input = {

@@ -50,6 +50,11 @@ export async function writeStreamEvents(input: StreamEventsInput, write: WriteEv
   const generated: string[] = [];
   const record = async (cancelled: boolean) => {
     recorded = true;
+    const endedAt = input.now();
+    committed.finish(
+      { usage, generationMs: ttftMs === null ? null : endedAt - input.startedAt - ttftMs },
+      failure,
+    );
     const final = usage ?? (await estimateUsage(input.messages, generated.join('')));
     const costUsd = computeCost(final, route.pricing);
     input.onRecord(
@@ -62,7 +67,7 @@ export async function writeStreamEvents(input: StreamEventsInput, write: WriteEv
         usage: final,
         costUsd,
         ttftMs,
-        latencyMs: input.now() - input.startedAt,
+        latencyMs: endedAt - input.startedAt,
         failure,
         cancelled,
       }),

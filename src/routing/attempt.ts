@@ -1,12 +1,16 @@
 import type { UpstreamFailureReason } from '../errors/index.js';
+import type { SkipReason } from './route-states.js';
 
 /** One try of one route, as reported in `error.metadata.attempts` and logged. */
 export interface Attempt {
   readonly route: string;
   readonly provider: string;
-  readonly outcome: 'success' | 'failed';
-  readonly reason: UpstreamFailureReason | 'error' | null;
+  /** `skipped`: the route takes no traffic now (cooldown, open circuit, failed health check) and was not tried. */
+  readonly outcome: 'success' | 'failed' | 'skipped';
+  readonly reason: UpstreamFailureReason | SkipReason | 'error' | null;
   readonly upstreamStatus: number | null;
   readonly durationMs: number;
   readonly message?: string;
+  /** Skipped routes: when the route takes traffic again, if known. */
+  readonly retryAfterMs?: number;
 }

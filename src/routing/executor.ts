@@ -4,6 +4,7 @@ import { GatewayError, toGatewayError } from '../errors/index.js';
 import type { ChatRequest, ChatResult, RouteTarget, StreamPart } from '../spec/index.js';
 import { isSubstantiveDelta } from '../spec/index.js';
 import type { Attempt } from './attempt.js';
+import type { AttemptEnd, RouteStates, SkipReason } from './route-states.js';
 import { backoffDelayMs } from './backoff.js';
 import { classifyOutcome } from './classify-outcome.js';
 import { summarizeFailure } from './summarize-failure.js';
@@ -14,6 +15,8 @@ export interface ExecutorDependencies {
   readonly now: () => number;
   readonly random: () => number;
   readonly sleep: (delayMs: number, signal: AbortSignal) => Promise<void>;
+  /** Told about every attempt (health, cooldowns, circuit, in-flight, latency); asked before each one. */
+  readonly states: RouteStates;
 }
 
 export interface CompletedCall {
@@ -28,18 +31,32 @@ export interface CommittedStream {
   readonly attempts: readonly Attempt[];
   /** Buffered parts first, then the rest as the upstream sends them; throws GatewayError if it breaks. */
   readonly parts: AsyncIterable<StreamPart>;
+  /**
+   * Must be called once when the stream is over (also when the client went away): releases the route's
+   * in-flight slot and reports a failure after the commit to the route's health.
+   */
+  finish(end: AttemptEnd, failure: GatewayError | null): void;
 }
 
 export interface Executor {
-  complete(plan: readonly RouteTarget[], request: ChatRequest, signal: AbortSignal): Promise<CompletedCall>;
+  /** `skipped`: routes the caller left out of the plan because they take no traffic now (for the report). */
+  complete(
+    plan: readonly RouteTarget[],
+    request: ChatRequest,
+    signal: AbortSignal,
+    skipped?: readonly Attempt[],
+  ): Promise<CompletedCall>;
   openStream(
     plan: readonly RouteTarget[],
     request: ChatRequest,
     signal: AbortSignal,
+    skipped?: readonly Attempt[],
   ): Promise<CommittedStream>;
 }
 
 type Run<T> = (adapter: Adapter, signal: AbortSignal) => Promise<T>;
+
+const NO_SKIPS: readonly Attempt[] = [];
 
 interface PlanOutcome<T> {
   readonly value: T;
@@ -53,7 +70,7 @@ interface PlanOutcome<T> {
  * handed back once it commits, so a failure before the first token falls back invisibly.
  */
 export function createExecutor(dependencies: ExecutorDependencies): Executor {
-  const { settings } = dependencies;
+  const { settings, states } = dependencies;
 
   /**
    * `firstAnswerMs`: how long an attempt may take to produce its value (a stream's first token); null for
@@ -63,15 +80,23 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
     plan: readonly RouteTarget[],
     signal: AbortSignal,
     firstAnswerMs: number | null,
+    skipped: readonly Attempt[],
     run: Run<T>,
   ): Promise<PlanOutcome<T>> {
-    const attempts: Attempt[] = [];
+    const attempts: Attempt[] = [...skipped];
     const failures: GatewayError[] = [];
     const deadline = dependencies.now() + settings.timeouts.totalMs;
     for (const route of plan) {
       const adapter = dependencies.adapterFor(route);
       for (let retry = 0; ; retry += 1) {
         if (signal.aborted) throw signal.reason;
+        // An earlier attempt of this request may have cooled the route (or its provider) down or opened its
+        // circuit: no retry or fallback into it.
+        const availability = states.availability(route);
+        if (!availability.available) {
+          attempts.push(skippedAttempt(route, availability.reason, availability.retryAfterMs));
+          break;
+        }
         // The attempt's own controller enforces the deadline before commit and stops a failed attempt; the
         // client's signal stays linked to it for the whole call, also after a stream committed and this
         // function returned. A plain listener (not AbortSignal.any, which costs more per request); it lives
@@ -100,15 +125,21 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
           Math.max(isFirstAnswerLimit ? firstAnswerMs : remainingMs, 0),
         );
         const startedAt = dependencies.now();
+        states.attemptStarted(route);
         try {
           const value = await run(adapter, controller.signal);
           attempts.push(attemptOf(route, 'success', null, dependencies.now() - startedAt));
           return { value, route, attempts };
         } catch (thrown) {
-          if (signal.aborted) throw signal.reason;
+          if (signal.aborted) {
+            states.attemptEnded(route, null);
+            throw signal.reason;
+          }
           const deadlineReason: unknown = controller.signal.reason;
           const error = deadlineReason instanceof GatewayError ? deadlineReason : toGatewayError(thrown);
           controller.abort();
+          states.attemptFailed(route, error);
+          states.attemptEnded(route, null);
           attempts.push(attemptOf(route, 'failed', error, dependencies.now() - startedAt));
           failures.push(error);
           const action = classifyOutcome(error);
@@ -134,23 +165,65 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
   }
 
   return {
-    async complete(plan, request, signal) {
-      const { value, route, attempts } = await runPlan(plan, signal, null, (adapter, attemptSignal) =>
-        adapter.complete(request, { signal: attemptSignal }),
+    async complete(plan, request, signal, skipped = NO_SKIPS) {
+      const { value, route, attempts } = await runPlan(
+        plan,
+        signal,
+        null,
+        skipped,
+        async (adapter, attemptSignal) => {
+          const startedAt = dependencies.now();
+          const result = await adapter.complete(request, { signal: attemptSignal });
+          const latencyMs = dependencies.now() - startedAt;
+          states.attemptSucceeded(adapter.route, latencyMs, latencyMs);
+          states.attemptEnded(adapter.route, { usage: result.usage, generationMs: latencyMs });
+          return result;
+        },
       );
       return { result: value, route, attempts };
     },
 
-    async openStream(plan, request, signal) {
+    async openStream(plan, request, signal, skipped = NO_SKIPS) {
       const { value, route, attempts } = await runPlan(
         plan,
         signal,
         settings.timeouts.ttftMs,
-        (adapter, attemptSignal) =>
-          waitForCommit(adapter.stream(request, { signal: attemptSignal }), attemptSignal),
+        skipped,
+        async (adapter, attemptSignal) => {
+          const startedAt = dependencies.now();
+          const committed = await waitForCommit(
+            adapter.stream(request, { signal: attemptSignal }),
+            attemptSignal,
+          );
+          states.attemptSucceeded(adapter.route, dependencies.now() - startedAt, null);
+          return committed;
+        },
       );
-      return { route, attempts, parts: replay(value.buffered, value.iterator) };
+      let finished = false;
+      return {
+        route,
+        attempts,
+        parts: replay(value.buffered, value.iterator),
+        finish(end, failure) {
+          if (finished) return;
+          finished = true;
+          if (failure !== null) states.attemptFailed(route, failure);
+          states.attemptEnded(route, end);
+        },
+      };
     },
+  };
+}
+
+function skippedAttempt(route: RouteTarget, reason: SkipReason, retryAfterMs: number | null): Attempt {
+  return {
+    route: route.id,
+    provider: route.provider,
+    outcome: 'skipped',
+    reason,
+    upstreamStatus: null,
+    durationMs: 0,
+    ...(retryAfterMs === null ? {} : { retryAfterMs }),
   };
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createApp, type AppDependencies } from '../../src/app.js';
+import { createApp, type App, type AppDependencies } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import type { RequestRecord } from '../../src/gateway/request-record.js';
 
@@ -10,6 +10,9 @@ export interface GatewayUnderTest {
   /** e.g. http://127.0.0.1:PORT */
   readonly origin: string;
   readonly config: Config;
+  readonly app: App;
+  /** The temp config folder (models.yaml, routing.yaml). */
+  readonly directory: string;
   /** Every finished request, in order. */
   readonly records: RequestRecord[];
   close(): Promise<void>;
@@ -44,6 +47,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   return {
     origin: address,
     config,
+    app,
+    directory,
     records,
     async close() {
       await app.close();

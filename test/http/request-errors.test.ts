@@ -15,7 +15,8 @@ before(async () => {
   - id: keyless
     route: [{ kind: groq, api_key: "\${UNSET_TEST_KEY}" }]
 `,
-    environment: { MAX_REQUEST_BODY_BYTES: '4096' },
+    // The tests share one upstream; its deliberate failures must not open the circuit for the next test.
+    environment: { MAX_REQUEST_BODY_BYTES: '4096', CIRCUIT_FAILURE_THRESHOLD: '100' },
   });
 });
 

@@ -5,6 +5,7 @@ import { GatewayError, type UpstreamFailureReason } from '../../src/errors/index
 import { createExecutor } from '../../src/routing/executor.js';
 import type { ChatRequest, ChatResult, RouteTarget, StreamPart } from '../../src/spec/index.js';
 import { makeRoute } from '../helpers/make-route.js';
+import { makeRouteStates } from '../helpers/make-route-states.js';
 
 const request: ChatRequest = { model: 'test-model', messages: [{ role: 'user', content: 'hi' }] };
 
@@ -84,6 +85,7 @@ function executorWith(adapterFor: (route: RouteTarget) => Adapter, sleeps: numbe
       sleeps.push(delayMs);
       clock += delayMs;
     },
+    states: makeRouteStates(() => clock),
   });
 }
 
@@ -252,6 +254,7 @@ describe('executor, stream', () => {
       now: Date.now,
       random: () => 0.5,
       sleep: async () => undefined,
+      states: makeRouteStates(Date.now),
     });
     const committed = await executor.openStream([first, second], request, new AbortController().signal);
     assert.equal(committed.route, second);

@@ -2,11 +2,17 @@ import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../../errors/index.js';
 import type { ModelRegistry } from '../../gateway/model-registry.js';
 import { serializeEndpoints, serializeModel } from '../../gateway/serialize-model.js';
-import type { RoutingStrategy } from '../../routing/routing-strategy.js';
+import type { GatewayView } from '../gateway-view.js';
 
 export interface ModelsRouteOptions {
-  readonly registry: ModelRegistry;
-  readonly strategy: RoutingStrategy;
+  /** The catalog in force now (a config reload swaps it). */
+  readonly view: () => GatewayView;
+}
+
+function serializeCatalog(registry: ModelRegistry) {
+  return registry.models
+    .filter((model) => model.routes.length > 0)
+    .map((model) => ({ model, body: serializeModel(model) }));
 }
 
 function unknownModel(name: string): GatewayError {
@@ -24,10 +30,18 @@ function unknownModel(name: string): GatewayError {
  * models supporting all of them), one model, and its endpoints.
  */
 export function registerModels(app: FastifyInstance, options: ModelsRouteOptions): void {
-  const served = options.registry.models.filter((model) => model.routes.length > 0);
-  const serialized = served.map((model) => ({ model, body: serializeModel(model) }));
+  // Serialised once per catalog, not per request.
+  const cache = new WeakMap<ModelRegistry, ReturnType<typeof serializeCatalog>>();
+  const serializedCatalog = (registry: ModelRegistry) => {
+    let serialized = cache.get(registry);
+    if (serialized === undefined) {
+      serialized = serializeCatalog(registry);
+      cache.set(registry, serialized);
+    }
+    return serialized;
+  };
   const findModel = (name: string) => {
-    const model = options.registry.find(name);
+    const model = options.view().registry.find(name);
     if (model === undefined) throw unknownModel(name);
     return model;
   };
@@ -37,7 +51,7 @@ export function registerModels(app: FastifyInstance, options: ModelsRouteOptions
         .split(',')
         .map((name) => name.trim())
         .filter((name) => name !== '');
-      const data = serialized
+      const data = serializedCatalog(options.view().registry)
         .filter(({ model }) => wanted.every((name) => model.supportedParameters.includes(name)))
         .map(({ body }) => body);
       return { object: 'list', data };
@@ -46,12 +60,12 @@ export function registerModels(app: FastifyInstance, options: ModelsRouteOptions
       `${prefix}/models/:author/:slug/endpoints`,
       async (request) => {
         const model = findModel(`${request.params.author}/${request.params.slug}`);
-        return { data: serializeEndpoints(model, options.strategy.weights(model.routes)) };
+        return { data: serializeEndpoints(model, options.view().weightsOf(model)) };
       },
     );
     app.get<{ Params: { slug: string } }>(`${prefix}/models/:slug/endpoints`, async (request) => {
       const model = findModel(request.params.slug);
-      return { data: serializeEndpoints(model, options.strategy.weights(model.routes)) };
+      return { data: serializeEndpoints(model, options.view().weightsOf(model)) };
     });
     app.get<{ Params: { author: string; slug: string } }>(`${prefix}/models/:author/:slug`, async (request) =>
       serializeModel(findModel(`${request.params.author}/${request.params.slug}`)),
