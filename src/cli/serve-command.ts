@@ -1,6 +1,7 @@
 import { createApp } from '../app.js';
 import { ConfigError, loadConfig, type Environment } from '../config/index.js';
 import { createLogger } from '../observability/create-logger.js';
+import { createConfigReloader } from './config-reloader.js';
 
 export interface ServeOptions {
   readonly host?: string;
@@ -33,6 +34,22 @@ export async function runServe(
   for (const warning of config.warnings) logger.warn(warning);
   const app = createApp(config, { logger });
   const address = await app.server.listen({ host: config.server.host, port: config.server.port });
+  let current = config;
+  const reloader = createConfigReloader({
+    load: () => loadConfig({ environment, cwd, overrides: options }),
+    apply: (next) => {
+      app.reload(next);
+      current = next;
+    },
+    current: () => current,
+    logger,
+  });
+  reloader.watch([
+    config.sources.modelsPath,
+    ...(config.sources.routingPath === null ? [] : [config.sources.routingPath]),
+  ]);
+  const onHangUp = () => reloader.reload('SIGHUP');
+  process.on('SIGHUP', onHangUp);
   const servable = config.models.filter((model) => model.routes.length > 0).length;
   logger.info(
     { models: config.models.length, servable, strategy: config.routing.strategy },
@@ -44,6 +61,8 @@ export async function runServe(
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
+      reloader.close();
+      process.off('SIGHUP', onHangUp);
       logger.info({ signal }, 'shutting down: finishing in-flight requests');
       const deadline = setTimeout(() => {
         logger.warn('shutdown deadline passed; exiting with requests still open');

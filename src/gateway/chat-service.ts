@@ -11,6 +11,7 @@ import { summarizeFailure } from '../routing/summarize-failure.js';
 import type { ChatResult, RouteTarget, Usage } from '../spec/index.js';
 import type { ModelRegistry } from './model-registry.js';
 import type { ParsedChatRequest } from './parse-chat-request.js';
+import { planWithPreferences, type ProviderPreferences } from './provider-preferences.js';
 import type { RequestRecord } from './request-record.js';
 import { failureRecord, servedRecord } from './build-record.js';
 import { writeStreamEvents, type WriteEvent } from './stream-events.js';
@@ -116,13 +117,25 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
     return available ?? routes;
   }
 
-  function planModel(model: ModelEntry, skipped: Attempt[]): RouteTarget[] {
-    return dependencies.strategy.plan(availableRoutes(model.routes, skipped), context);
-  }
-
-  function planAuto(skipped: Attempt[]): RouteTarget[] {
-    const everyRoute = registry.models.flatMap((model) => model.routes);
-    return waterfall.plan(availableRoutes(everyRoute, skipped), context);
+  /** One model's routes in attempt order: the strategy's plan, or the request's `provider` preferences. */
+  function planRoutes(
+    routes: readonly RouteTarget[],
+    strategy: RoutingStrategy,
+    parsed: ParsedChatRequest,
+    preferences: ProviderPreferences | null,
+    quantization: string | null,
+    skipped: Attempt[],
+  ): RouteTarget[] {
+    const candidates = availableRoutes(routes, skipped);
+    if (preferences === null) return strategy.plan(candidates, context);
+    return planWithPreferences({
+      candidates,
+      preferences,
+      requestedParameters: parsed.requestedParameters,
+      quantization,
+      strategyPlan: (eligible) => strategy.plan(eligible, context),
+      context,
+    });
   }
 
   function planFor(parsed: ParsedChatRequest): { plan: RouteTarget[]; skipped: Attempt[] } {
@@ -130,23 +143,43 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
     const skipped: Attempt[] = [];
     const plan: RouteTarget[] = [];
     const found: ModelEntry[] = [];
+    // A model whose routes the preferences exclude is skipped; its error stands only if no model is left.
+    let constraintError: GatewayError | null = null;
     names.forEach((name, index) => {
+      const preferences = parsed.modelPreferences[index] ?? null;
       const model = registry.find(name);
-      if (model === undefined) {
-        if (name === dependencies.autoModel) {
-          plan.push(...planAuto(skipped));
+      try {
+        if (model === undefined) {
+          if (name !== dependencies.autoModel) {
+            throw new GatewayError(
+              'not_found',
+              `Model '${name}' is not served by this gateway. GET /v1/models lists the available ids.`,
+              { param: index === 0 ? 'model' : 'models', metadata: { model: name } },
+            );
+          }
+          // `auto`: the waterfall over every enabled route of every model, by rank.
+          const everyRoute = registry.models.flatMap((entry) => entry.routes);
+          plan.push(...planRoutes(everyRoute, waterfall, parsed, preferences, null, skipped));
           return;
         }
-        throw new GatewayError(
-          'not_found',
-          `Model '${name}' is not served by this gateway. GET /v1/models lists the available ids.`,
-          { param: index === 0 ? 'model' : 'models', metadata: { model: name } },
+        found.push(model);
+        plan.push(
+          ...planRoutes(
+            model.routes,
+            dependencies.strategy,
+            parsed,
+            preferences,
+            model.quantization,
+            skipped,
+          ),
         );
+      } catch (error) {
+        if (!(error instanceof GatewayError) || error.metadata.reason !== 'constraint_filtered') throw error;
+        constraintError ??= error;
       }
-      found.push(model);
-      plan.push(...planModel(model, skipped));
     });
     if (plan.length === 0) {
+      if (constraintError !== null) throw constraintError;
       if (skipped.length > 0) throw summarizeFailure([], [], skipped, parsed.requestedModel);
       throw new GatewayError(
         'no_route_available',

@@ -1,15 +1,39 @@
+import { KNOWN_PARAMETERS } from '../adapters/openai-compatible/convert-request.js';
 import { GatewayError } from '../errors/index.js';
 import type { ChatMessage, ChatRequest, ChatRole } from '../spec/index.js';
 import { OPENROUTER_ONLY_FIELDS } from '../spec/index.js';
+import {
+  DEFAULT_PROVIDER_PREFERENCES,
+  type MaxPrice,
+  type ProviderPreferences,
+  type ProviderSort,
+  type ProviderSortBy,
+} from './provider-preferences.js';
 
 /** What the client asked for, split into the canonical request and the gateway's own routing fields. */
 export interface ParsedChatRequest {
   /** `model` still holds the requested name (maybe an alias); the gateway replaces it once resolved. */
   readonly request: ChatRequest;
   readonly requestedModel: string;
-  /** OpenRouter `models` fallback list, after `model`. */
+  /** OpenRouter `models` fallback list, after `model`. `:floor`/`:nitro` suffixes are stripped everywhere. */
   readonly fallbackModels: readonly string[];
   readonly stream: boolean;
+  /**
+   * The `provider` object, with the sort implied by a `:floor`/`:nitro` suffix on `model` when it sets no
+   * `sort` itself; null when the request has neither (the strategy plans alone). Equals `modelPreferences[0]`.
+   */
+  readonly providerPreferences: ProviderPreferences | null;
+  /**
+   * Preferences per model, aligned with `[requestedModel, ...fallbackModels]`: each `models[]` entry's own
+   * suffix sets its sort (`a:nitro` then `b:floor` sort each model differently); an explicit `provider.sort`
+   * wins over every suffix.
+   */
+  readonly modelPreferences: readonly (ProviderPreferences | null)[];
+  /**
+   * Sampling and tool parameters the body sets (non-null), named as in `RouteTarget.supportedParameters`, for
+   * `provider.require_parameters`. A `json_schema` response format also counts as `structured_outputs`.
+   */
+  readonly requestedParameters: ReadonlySet<string>;
 }
 
 const ROLES: ReadonlySet<string> = new Set(['system', 'developer', 'user', 'assistant', 'tool']);
@@ -144,20 +168,168 @@ function checkStop(value: unknown): void {
   }
 }
 
-function checkModels(body: Record<string, unknown>): { model: string; fallbackModels: string[] } {
+/** Model variants that only change provider routing (reference §1.4); other suffixes stay in the id. */
+const SORT_SUFFIXES: ReadonlyMap<string, ProviderSortBy> = new Map([
+  [':floor', 'price'],
+  [':nitro', 'throughput'],
+]);
+
+/** Strips known suffixes from the right (`m:free:nitro` → `m:free`); the rightmost suffix sets the sort. */
+function splitModelVariant(name: string): { model: string; sort: ProviderSortBy | null } {
+  let model = name;
+  let sort: ProviderSortBy | null = null;
+  for (;;) {
+    const colon = model.lastIndexOf(':');
+    const suffixSort = colon > 0 ? SORT_SUFFIXES.get(model.slice(colon)) : undefined;
+    if (suffixSort === undefined) return { model, sort };
+    sort ??= suffixSort;
+    model = model.slice(0, colon);
+  }
+}
+
+function checkModels(body: Record<string, unknown>): {
+  models: string[];
+  sorts: (ProviderSortBy | null)[];
+} {
   const model = body.model;
   const models = body.models;
   if (models !== undefined && (!Array.isArray(models) || models.some((item) => typeof item !== 'string'))) {
     throw invalid('models', "'models' must be an array of model ids.");
   }
-  const fallbackModels = (models as string[] | undefined) ?? [];
+  // A copy: the body's own array stays as the client sent it.
+  const names = [...((models as string[] | undefined) ?? [])];
   if (model === undefined || model === null || model === '') {
-    const first = fallbackModels[0];
-    if (first === undefined) throw invalid('model', "'model' is required: a model id from GET /v1/models.");
-    return { model: first, fallbackModels: fallbackModels.slice(1) };
+    if (names.length === 0) throw invalid('model', "'model' is required: a model id from GET /v1/models.");
+  } else if (typeof model !== 'string') {
+    throw invalid('model', `'model' must be a string, got ${describe(model)}.`);
+  } else {
+    names.unshift(model);
   }
-  if (typeof model !== 'string') throw invalid('model', `'model' must be a string, got ${describe(model)}.`);
-  return { model, fallbackModels: fallbackModels.filter((item) => item !== model) };
+  // A model listed twice (maybe with another suffix) is tried once, with its first spelling's sort.
+  const variants = new Map<string, ProviderSortBy | null>();
+  for (const name of names) {
+    const { model: id, sort } = splitModelVariant(name);
+    if (!variants.has(id)) variants.set(id, sort);
+  }
+  return { models: [...variants.keys()], sorts: [...variants.values()] };
+}
+
+function checkStringList(provider: Record<string, unknown>, field: string): readonly string[] | null {
+  const value = provider[field];
+  if (value === undefined || value === null) return null;
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
+    throw invalid(
+      `provider.${field}`,
+      `'provider.${field}' must be an array of provider slugs (strings), e.g. ["groq"], got ${describe(value)}.`,
+    );
+  }
+  return value.length === 0 ? null : (value as string[]);
+}
+
+function checkBoolean(provider: Record<string, unknown>, field: string, fallback: boolean): boolean {
+  const value = provider[field];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'boolean') {
+    throw invalid(`provider.${field}`, `'provider.${field}' must be true or false, got ${describe(value)}.`);
+  }
+  return value;
+}
+
+function checkSort(value: unknown): ProviderSort | null {
+  if (value === undefined || value === null) return null;
+  const by = isRecord(value) ? value.by : value;
+  const partition = isRecord(value) ? (value.partition ?? 'model') : 'model';
+  if (by !== 'price' && by !== 'throughput' && by !== 'latency') {
+    throw invalid(
+      'provider.sort',
+      '\'provider.sort\' must be "price", "throughput", "latency" or {"by": one of those, "partition"?: "model" | "none"}.',
+    );
+  }
+  if (partition !== 'model' && partition !== 'none') {
+    throw invalid('provider.sort.partition', '\'provider.sort.partition\' must be "model" or "none".');
+  }
+  return { by, partition };
+}
+
+/** A price limit: a non-negative number, or a decimal string as OpenRouter prices are written. */
+function checkPrice(maxPrice: Record<string, unknown>, field: keyof MaxPrice): number | null {
+  const value = maxPrice[field];
+  if (value === undefined || value === null) return null;
+  const price = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof price !== 'number' || !Number.isFinite(price) || price < 0) {
+    const unit = field === 'prompt' || field === 'completion' ? 'per million tokens' : `per ${field}`;
+    throw invalid(
+      `provider.max_price.${field}`,
+      `'provider.max_price.${field}' must be a non-negative number (USD ${unit}), got ${describe(value)}.`,
+    );
+  }
+  return price;
+}
+
+function checkMaxPrice(value: unknown): MaxPrice | null {
+  if (value === undefined || value === null) return null;
+  if (!isRecord(value)) {
+    throw invalid(
+      'provider.max_price',
+      `'provider.max_price' must be an object like {"prompt": 1, "completion": 2} (USD per million tokens), got ${describe(value)}.`,
+    );
+  }
+  return {
+    prompt: checkPrice(value, 'prompt'),
+    completion: checkPrice(value, 'completion'),
+    request: checkPrice(value, 'request'),
+    image: checkPrice(value, 'image'),
+  };
+}
+
+/** Soft preferences (ignored): a number, or an object of percentile numbers such as {"p50": 100}. */
+function checkSoftPreference(provider: Record<string, unknown>, field: string): void {
+  const value = provider[field];
+  if (value === undefined || value === null || typeof value === 'number') return;
+  if (!isRecord(value) || Object.values(value).some((item) => item !== null && typeof item !== 'number')) {
+    throw invalid(
+      `provider.${field}`,
+      `'provider.${field}' must be a number or an object of percentiles like {"p50": 1}, got ${describe(value)}.`,
+    );
+  }
+}
+
+/** Validates `provider` (reference §1.3). Unknown keys are ignored: OpenRouter adds fields over time. */
+function checkProvider(value: unknown): ProviderPreferences | null {
+  if (value === undefined || value === null) return null;
+  if (!isRecord(value)) {
+    throw invalid(
+      'provider',
+      `'provider' must be an object like {"order": ["groq"]}, got ${describe(value)}.`,
+    );
+  }
+  const dataCollection = value.data_collection ?? 'allow';
+  if (dataCollection !== 'allow' && dataCollection !== 'deny') {
+    throw invalid('provider.data_collection', '\'provider.data_collection\' must be "allow" or "deny".');
+  }
+  checkBoolean(value, 'zdr', false);
+  checkSoftPreference(value, 'preferred_min_throughput');
+  checkSoftPreference(value, 'preferred_max_latency');
+  return {
+    order: checkStringList(value, 'order'),
+    only: checkStringList(value, 'only'),
+    ignore: checkStringList(value, 'ignore'),
+    allowFallbacks: checkBoolean(value, 'allow_fallbacks', true),
+    sort: checkSort(value.sort),
+    maxPrice: checkMaxPrice(value.max_price),
+    requireParameters: checkBoolean(value, 'require_parameters', false),
+    quantizations: checkStringList(value, 'quantizations'),
+    dataCollection,
+  };
+}
+
+/** A suffix sort applies unless `provider.sort` is explicit. */
+function withSuffixSort(
+  preferences: ProviderPreferences | null,
+  sort: ProviderSortBy | null,
+): ProviderPreferences | null {
+  if (sort === null || (preferences !== null && preferences.sort !== null)) return preferences;
+  return { ...(preferences ?? DEFAULT_PROVIDER_PREFERENCES), sort: { by: sort, partition: 'model' } };
 }
 
 /**
@@ -168,7 +340,9 @@ export function parseChatRequest(body: unknown): ParsedChatRequest {
   if (!isRecord(body)) {
     throw invalid('body', `The request body must be a JSON object, got ${describe(body)}.`);
   }
-  const { model, fallbackModels } = checkModels(body);
+  const { models, sorts } = checkModels(body);
+  const model = models[0] as string;
+  const provider = checkProvider(body.provider);
   checkMessages(body.messages);
   if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') {
     throw invalid('stream', `'stream' must be a boolean, got ${describe(body.stream)}.`);
@@ -198,14 +372,25 @@ export function parseChatRequest(body: unknown): ParsedChatRequest {
     }
   }
   const request: Record<string, unknown> = {};
+  const requestedParameters = new Set<string>();
   for (const key in body) {
-    if (!OPENROUTER_ONLY_FIELDS.has(key) && key !== '__proto__') request[key] = body[key];
+    if (OPENROUTER_ONLY_FIELDS.has(key) || key === '__proto__') continue;
+    request[key] = body[key];
+    if (KNOWN_PARAMETERS.has(key) && body[key] !== undefined && body[key] !== null)
+      requestedParameters.add(key);
+  }
+  if (isRecord(body.response_format) && body.response_format.type === 'json_schema') {
+    requestedParameters.add('structured_outputs');
   }
   request.model = model;
+  const modelPreferences = sorts.map((sort) => withSuffixSort(provider, sort));
   return {
     request: request as ChatRequest,
     requestedModel: model,
-    fallbackModels,
+    fallbackModels: models.slice(1),
     stream: body.stream === true,
+    providerPreferences: modelPreferences[0] ?? null,
+    modelPreferences,
+    requestedParameters,
   };
 }
