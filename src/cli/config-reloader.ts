@@ -91,7 +91,7 @@ export function createConfigReloader(options: ConfigReloaderOptions): ConfigRelo
       for (const [directory, names] of byDirectory) {
         try {
           const watcher = watch(directory, (_event, filename) => {
-            if (filename !== null && !names.has(filename.toString())) return;
+            if (filename !== null && !names.has(filename)) return;
             if (timer !== null) clearTimeout(timer);
             timer = setTimeout(() => {
               timer = null;

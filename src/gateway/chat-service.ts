@@ -145,7 +145,7 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
     const found: ModelEntry[] = [];
     // A model whose routes the preferences exclude is skipped; its error stands only if no model is left.
     let constraintError: GatewayError | null = null;
-    names.forEach((name, index) => {
+    for (const [index, name] of names.entries()) {
       const preferences = parsed.modelPreferences[index] ?? null;
       const model = registry.find(name);
       try {
@@ -160,7 +160,7 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
           // `auto`: the waterfall over every enabled route of every model, by rank.
           const everyRoute = registry.models.flatMap((entry) => entry.routes);
           plan.push(...planRoutes(everyRoute, waterfall, parsed, preferences, null, skipped));
-          return;
+          continue;
         }
         found.push(model);
         plan.push(
@@ -177,7 +177,7 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
         if (!(error instanceof GatewayError) || error.metadata.reason !== 'constraint_filtered') throw error;
         constraintError ??= error;
       }
-    });
+    }
     if (plan.length === 0) {
       if (constraintError !== null) throw constraintError;
       if (skipped.length > 0) throw summarizeFailure([], [], skipped, parsed.requestedModel);
