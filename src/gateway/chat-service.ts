@@ -123,7 +123,6 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
     strategy: RoutingStrategy,
     parsed: ParsedChatRequest,
     preferences: ProviderPreferences | null,
-    quantization: string | null,
     skipped: Attempt[],
   ): RouteTarget[] {
     const candidates = availableRoutes(routes, skipped);
@@ -132,7 +131,7 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
       candidates,
       preferences,
       requestedParameters: parsed.requestedParameters,
-      quantization,
+      quantizationOf: (route) => registry.find(route.modelId)?.quantization ?? null,
       strategyPlan: (eligible) => strategy.plan(eligible, context),
       context,
     });
@@ -143,8 +142,9 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
     const skipped: Attempt[] = [];
     const plan: RouteTarget[] = [];
     const found: ModelEntry[] = [];
-    // A model whose routes the preferences exclude is skipped; its error stands only if no model is left.
-    let constraintError: GatewayError | null = null;
+    // A model whose routes the preferences exclude, or an unknown fallback, is skipped (OpenRouter: any error
+    // moves on to the next model); its error stands only if no model is left.
+    let skippedModelError: GatewayError | null = null;
     for (const [index, name] of names.entries()) {
       const preferences = parsed.modelPreferences[index] ?? null;
       const model = registry.find(name);
@@ -159,27 +159,21 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
           }
           // `auto`: the waterfall over every enabled route of every model, by rank.
           const everyRoute = registry.models.flatMap((entry) => entry.routes);
-          plan.push(...planRoutes(everyRoute, waterfall, parsed, preferences, null, skipped));
+          plan.push(...planRoutes(everyRoute, waterfall, parsed, preferences, skipped));
           continue;
         }
         found.push(model);
-        plan.push(
-          ...planRoutes(
-            model.routes,
-            dependencies.strategy,
-            parsed,
-            preferences,
-            model.quantization,
-            skipped,
-          ),
-        );
+        plan.push(...planRoutes(model.routes, dependencies.strategy, parsed, preferences, skipped));
       } catch (error) {
-        if (!(error instanceof GatewayError) || error.metadata.reason !== 'constraint_filtered') throw error;
-        constraintError ??= error;
+        const isSkippable =
+          error instanceof GatewayError &&
+          (error.metadata.reason === 'constraint_filtered' || error.code === 'not_found');
+        if (!isSkippable) throw error;
+        skippedModelError ??= error;
       }
     }
     if (plan.length === 0) {
-      if (constraintError !== null) throw constraintError;
+      if (skippedModelError !== null) throw skippedModelError;
       if (skipped.length > 0) throw summarizeFailure([], [], skipped, parsed.requestedModel);
       throw new GatewayError(
         'no_route_available',

@@ -1,12 +1,15 @@
 import { KNOWN_PARAMETERS } from '../adapters/openai-compatible/convert-request.js';
-import { GatewayError } from '../errors/index.js';
 import type { ChatMessage, ChatRequest, ChatRole } from '../spec/index.js';
 import { OPENROUTER_ONLY_FIELDS } from '../spec/index.js';
 import {
+  describeValue,
+  invalidParameter,
+  isRecord,
+  parseProviderPreferences,
+} from './parse-provider-preferences.js';
+import {
   DEFAULT_PROVIDER_PREFERENCES,
-  type MaxPrice,
   type ProviderPreferences,
-  type ProviderSort,
   type ProviderSortBy,
 } from './provider-preferences.js';
 
@@ -38,20 +41,6 @@ export interface ParsedChatRequest {
 
 const ROLES: ReadonlySet<string> = new Set(['system', 'developer', 'user', 'assistant', 'tool']);
 
-function invalid(param: string, message: string): GatewayError {
-  return new GatewayError('invalid_request', message, { param });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-
 function checkNumber(
   body: Record<string, unknown>,
   field: string,
@@ -62,13 +51,13 @@ function checkNumber(
   const value = body[field];
   if (value === undefined || value === null) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
-    throw invalid(
+    throw invalidParameter(
       field,
-      `'${field}' must be ${integer ? 'an integer' : 'a number'}, got ${describe(value)}.`,
+      `'${field}' must be ${integer ? 'an integer' : 'a number'}, got ${describeValue(value)}.`,
     );
   }
   if (value < minimum || value > maximum) {
-    throw invalid(field, `'${field}' must be between ${minimum} and ${maximum}, got ${value}.`);
+    throw invalidParameter(field, `'${field}' must be between ${minimum} and ${maximum}, got ${value}.`);
   }
 }
 
@@ -78,50 +67,57 @@ function checkContent(message: Record<string, unknown>, path: string, role: Chat
     const hasToolCalls =
       role === 'assistant' && Array.isArray(message.tool_calls) && message.tool_calls.length > 0;
     if (role === 'assistant' && (hasToolCalls || content === null)) return;
-    throw invalid(`${path}.content`, `'${path}.content' is required for a ${role} message.`);
+    throw invalidParameter(`${path}.content`, `'${path}.content' is required for a ${role} message.`);
   }
   if (typeof content === 'string') return;
   if (!Array.isArray(content)) {
-    throw invalid(
+    throw invalidParameter(
       `${path}.content`,
-      `'${path}.content' must be a string or an array of content parts, got ${describe(content)}.`,
+      `'${path}.content' must be a string or an array of content parts, got ${describeValue(content)}.`,
     );
   }
   content.forEach((part: unknown, index) => {
     if (!isRecord(part) || typeof part.type !== 'string') {
-      throw invalid(
+      throw invalidParameter(
         `${path}.content[${index}]`,
         `'${path}.content[${index}]' must be an object with a string 'type'.`,
       );
     }
     if (part.type === 'text' && typeof part.text !== 'string') {
-      throw invalid(`${path}.content[${index}].text`, `'${path}.content[${index}].text' must be a string.`);
+      throw invalidParameter(
+        `${path}.content[${index}].text`,
+        `'${path}.content[${index}].text' must be a string.`,
+      );
     }
   });
 }
 
 function checkMessages(value: unknown): ChatMessage[] {
   if (value === undefined)
-    throw invalid('messages', "'messages' is required: a non-empty array of chat messages.");
+    throw invalidParameter('messages', "'messages' is required: a non-empty array of chat messages.");
   if (!Array.isArray(value))
-    throw invalid('messages', `'messages' must be an array, got ${describe(value)}.`);
-  if (value.length === 0) throw invalid('messages', "'messages' must contain at least one message.");
+    throw invalidParameter('messages', `'messages' must be an array, got ${describeValue(value)}.`);
+  if (value.length === 0) throw invalidParameter('messages', "'messages' must contain at least one message.");
   value.forEach((message: unknown, index) => {
     const path = `messages[${index}]`;
-    if (!isRecord(message)) throw invalid(path, `'${path}' must be an object, got ${describe(message)}.`);
+    if (!isRecord(message))
+      throw invalidParameter(path, `'${path}' must be an object, got ${describeValue(message)}.`);
     const role = message.role;
     if (typeof role !== 'string' || !ROLES.has(role)) {
-      throw invalid(
+      throw invalidParameter(
         `${path}.role`,
         `'${path}.role' must be one of system, developer, user, assistant, tool.`,
       );
     }
     checkContent(message, path, role as ChatRole);
     if (role === 'tool' && typeof message.tool_call_id !== 'string') {
-      throw invalid(`${path}.tool_call_id`, `'${path}.tool_call_id' is required for a tool message.`);
+      throw invalidParameter(
+        `${path}.tool_call_id`,
+        `'${path}.tool_call_id' is required for a tool message.`,
+      );
     }
     if (message.tool_calls !== undefined && !Array.isArray(message.tool_calls)) {
-      throw invalid(`${path}.tool_calls`, `'${path}.tool_calls' must be an array.`);
+      throw invalidParameter(`${path}.tool_calls`, `'${path}.tool_calls' must be an array.`);
     }
   });
   return value as ChatMessage[];
@@ -130,11 +126,12 @@ function checkMessages(value: unknown): ChatMessage[] {
 function checkTools(body: Record<string, unknown>): void {
   const tools = body.tools;
   if (tools !== undefined && tools !== null) {
-    if (!Array.isArray(tools)) throw invalid('tools', `'tools' must be an array, got ${describe(tools)}.`);
+    if (!Array.isArray(tools))
+      throw invalidParameter('tools', `'tools' must be an array, got ${describeValue(tools)}.`);
     tools.forEach((tool: unknown, index) => {
       const fn = isRecord(tool) ? tool.function : undefined;
       if (!isRecord(tool) || tool.type !== 'function' || !isRecord(fn) || typeof fn.name !== 'string') {
-        throw invalid(
+        throw invalidParameter(
           `tools[${index}]`,
           `'tools[${index}]' must be {"type":"function","function":{"name":...}}.`,
         );
@@ -145,7 +142,7 @@ function checkTools(body: Record<string, unknown>): void {
   if (choice === undefined || choice === null) return;
   if (typeof choice === 'string') {
     if (!['none', 'auto', 'required'].includes(choice)) {
-      throw invalid(
+      throw invalidParameter(
         'tool_choice',
         "'tool_choice' must be none, auto, required or {type:'function',function:{name}}.",
       );
@@ -154,7 +151,7 @@ function checkTools(body: Record<string, unknown>): void {
   }
   const fn = isRecord(choice) ? choice.function : undefined;
   if (!isRecord(choice) || !isRecord(fn) || typeof fn.name !== 'string') {
-    throw invalid(
+    throw invalidParameter(
       'tool_choice',
       "'tool_choice' must be none, auto, required or {type:'function',function:{name}}.",
     );
@@ -164,7 +161,7 @@ function checkTools(body: Record<string, unknown>): void {
 function checkStop(value: unknown): void {
   if (value === undefined || value === null || typeof value === 'string') return;
   if (!Array.isArray(value) || value.length > 4 || value.some((item) => typeof item !== 'string')) {
-    throw invalid('stop', "'stop' must be a string or an array of at most 4 strings.");
+    throw invalidParameter('stop', "'stop' must be a string or an array of at most 4 strings.");
   }
 }
 
@@ -194,14 +191,15 @@ function checkModels(body: Record<string, unknown>): {
   const model = body.model;
   const models = body.models;
   if (models !== undefined && (!Array.isArray(models) || models.some((item) => typeof item !== 'string'))) {
-    throw invalid('models', "'models' must be an array of model ids.");
+    throw invalidParameter('models', "'models' must be an array of model ids.");
   }
   // A copy: the body's own array stays as the client sent it.
   const names = [...((models as string[] | undefined) ?? [])];
   if (model === undefined || model === null || model === '') {
-    if (names.length === 0) throw invalid('model', "'model' is required: a model id from GET /v1/models.");
+    if (names.length === 0)
+      throw invalidParameter('model', "'model' is required: a model id from GET /v1/models.");
   } else if (typeof model !== 'string') {
-    throw invalid('model', `'model' must be a string, got ${describe(model)}.`);
+    throw invalidParameter('model', `'model' must be a string, got ${describeValue(model)}.`);
   } else {
     names.unshift(model);
   }
@@ -212,115 +210,6 @@ function checkModels(body: Record<string, unknown>): {
     if (!variants.has(id)) variants.set(id, sort);
   }
   return { models: [...variants.keys()], sorts: [...variants.values()] };
-}
-
-function checkStringList(provider: Record<string, unknown>, field: string): readonly string[] | null {
-  const value = provider[field];
-  if (value === undefined || value === null) return null;
-  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
-    throw invalid(
-      `provider.${field}`,
-      `'provider.${field}' must be an array of provider slugs (strings), e.g. ["groq"], got ${describe(value)}.`,
-    );
-  }
-  return value.length === 0 ? null : (value as string[]);
-}
-
-function checkBoolean(provider: Record<string, unknown>, field: string, fallback: boolean): boolean {
-  const value = provider[field];
-  if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'boolean') {
-    throw invalid(`provider.${field}`, `'provider.${field}' must be true or false, got ${describe(value)}.`);
-  }
-  return value;
-}
-
-function checkSort(value: unknown): ProviderSort | null {
-  if (value === undefined || value === null) return null;
-  const by = isRecord(value) ? value.by : value;
-  const partition = isRecord(value) ? (value.partition ?? 'model') : 'model';
-  if (by !== 'price' && by !== 'throughput' && by !== 'latency') {
-    throw invalid(
-      'provider.sort',
-      '\'provider.sort\' must be "price", "throughput", "latency" or {"by": one of those, "partition"?: "model" | "none"}.',
-    );
-  }
-  if (partition !== 'model' && partition !== 'none') {
-    throw invalid('provider.sort.partition', '\'provider.sort.partition\' must be "model" or "none".');
-  }
-  return { by, partition };
-}
-
-/** A price limit: a non-negative number, or a decimal string as OpenRouter prices are written. */
-function checkPrice(maxPrice: Record<string, unknown>, field: keyof MaxPrice): number | null {
-  const value = maxPrice[field];
-  if (value === undefined || value === null) return null;
-  const price = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof price !== 'number' || !Number.isFinite(price) || price < 0) {
-    const unit = field === 'prompt' || field === 'completion' ? 'per million tokens' : `per ${field}`;
-    throw invalid(
-      `provider.max_price.${field}`,
-      `'provider.max_price.${field}' must be a non-negative number (USD ${unit}), got ${describe(value)}.`,
-    );
-  }
-  return price;
-}
-
-function checkMaxPrice(value: unknown): MaxPrice | null {
-  if (value === undefined || value === null) return null;
-  if (!isRecord(value)) {
-    throw invalid(
-      'provider.max_price',
-      `'provider.max_price' must be an object like {"prompt": 1, "completion": 2} (USD per million tokens), got ${describe(value)}.`,
-    );
-  }
-  return {
-    prompt: checkPrice(value, 'prompt'),
-    completion: checkPrice(value, 'completion'),
-    request: checkPrice(value, 'request'),
-    image: checkPrice(value, 'image'),
-  };
-}
-
-/** Soft preferences (ignored): a number, or an object of percentile numbers such as {"p50": 100}. */
-function checkSoftPreference(provider: Record<string, unknown>, field: string): void {
-  const value = provider[field];
-  if (value === undefined || value === null || typeof value === 'number') return;
-  if (!isRecord(value) || Object.values(value).some((item) => item !== null && typeof item !== 'number')) {
-    throw invalid(
-      `provider.${field}`,
-      `'provider.${field}' must be a number or an object of percentiles like {"p50": 1}, got ${describe(value)}.`,
-    );
-  }
-}
-
-/** Validates `provider` (reference §1.3). Unknown keys are ignored: OpenRouter adds fields over time. */
-function checkProvider(value: unknown): ProviderPreferences | null {
-  if (value === undefined || value === null) return null;
-  if (!isRecord(value)) {
-    throw invalid(
-      'provider',
-      `'provider' must be an object like {"order": ["groq"]}, got ${describe(value)}.`,
-    );
-  }
-  const dataCollection = value.data_collection ?? 'allow';
-  if (dataCollection !== 'allow' && dataCollection !== 'deny') {
-    throw invalid('provider.data_collection', '\'provider.data_collection\' must be "allow" or "deny".');
-  }
-  checkBoolean(value, 'zdr', false);
-  checkSoftPreference(value, 'preferred_min_throughput');
-  checkSoftPreference(value, 'preferred_max_latency');
-  return {
-    order: checkStringList(value, 'order'),
-    only: checkStringList(value, 'only'),
-    ignore: checkStringList(value, 'ignore'),
-    allowFallbacks: checkBoolean(value, 'allow_fallbacks', true),
-    sort: checkSort(value.sort),
-    maxPrice: checkMaxPrice(value.max_price),
-    requireParameters: checkBoolean(value, 'require_parameters', false),
-    quantizations: checkStringList(value, 'quantizations'),
-    dataCollection,
-  };
 }
 
 /** A suffix sort applies unless `provider.sort` is explicit. */
@@ -338,17 +227,17 @@ function withSuffixSort(
  */
 export function parseChatRequest(body: unknown): ParsedChatRequest {
   if (!isRecord(body)) {
-    throw invalid('body', `The request body must be a JSON object, got ${describe(body)}.`);
+    throw invalidParameter('body', `The request body must be a JSON object, got ${describeValue(body)}.`);
   }
   const { models, sorts } = checkModels(body);
   const model = models[0] as string;
-  const provider = checkProvider(body.provider);
+  const provider = parseProviderPreferences(body.provider);
   checkMessages(body.messages);
   if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') {
-    throw invalid('stream', `'stream' must be a boolean, got ${describe(body.stream)}.`);
+    throw invalidParameter('stream', `'stream' must be a boolean, got ${describeValue(body.stream)}.`);
   }
   if (body.stream_options !== undefined && body.stream_options !== null && !isRecord(body.stream_options)) {
-    throw invalid('stream_options', "'stream_options' must be an object.");
+    throw invalidParameter('stream_options', "'stream_options' must be an object.");
   }
   checkNumber(body, 'temperature', 0, 2);
   checkNumber(body, 'top_p', 0, 1);
@@ -365,7 +254,7 @@ export function parseChatRequest(body: unknown): ParsedChatRequest {
   if (body.response_format !== undefined && body.response_format !== null) {
     const format = body.response_format;
     if (!isRecord(format) || typeof format.type !== 'string') {
-      throw invalid(
+      throw invalidParameter(
         'response_format',
         "'response_format' must be an object with a 'type' (text, json_object, json_schema).",
       );

@@ -68,7 +68,11 @@ export const DEFAULT_PROVIDER_PREFERENCES: ProviderPreferences = {
 /** Constraint names reported in `error.metadata.excluded_by` when no route is left. */
 export type ExclusionReason = 'allowed_providers' | 'max_price' | 'require_parameters' | 'quantization';
 
-/** Parameter names a route may list instead (OpenRouter lists one name); mirrors the OpenAI-compatible adapter. */
+/**
+ * Parameter names a route may list instead (OpenRouter lists one name). A copy of `PARAMETER_ALIASES` in
+ * src/adapters/openai-compatible/convert-request.ts (not exported there): keep the two in step, so a route
+ * that passes `require_parameters` also forwards the parameter.
+ */
 const PARAMETER_ALIASES: ReadonlyMap<string, readonly string[]> = new Map([
   ['max_tokens', ['max_completion_tokens']],
   ['max_completion_tokens', ['max_tokens']],
@@ -124,11 +128,15 @@ function constraintError(
   detail: string,
 ): GatewayError {
   const modelId = routes[0]?.modelId ?? '';
+  // The `auto` waterfall plans the routes of every model at once: name them all, not just the first.
+  const modelIds = [...new Set(routes.map((route) => route.modelId))];
+  const subject =
+    modelIds.length > 1 ? `models ${modelIds.map((id) => `'${id}'`).join(', ')}` : `model '${modelId}'`;
   const providers = [...new Set(routes.map((route) => route.provider))].join(', ');
   return new GatewayError(
     'not_found',
-    `No route of model '${modelId}' satisfies the request's provider preferences: ${detail}. ` +
-      `Its available providers are: ${providers}. Relax or remove the constraint, or pick another model.`,
+    `No route of ${subject} satisfies the request's provider preferences: ${detail}. ` +
+      `The available providers are: ${providers}. Relax or remove the constraint, or pick another model.`,
     { param: 'provider', metadata: { reason: 'constraint_filtered', model: modelId, excluded_by: reasons } },
   );
 }
@@ -180,8 +188,8 @@ export interface PlanWithPreferencesInput {
   readonly preferences: ProviderPreferences | null;
   /** Sampling/tool parameters present in the request (ParsedChatRequest.requestedParameters). */
   readonly requestedParameters: ReadonlySet<string>;
-  /** The model's quantization (ModelEntry.quantization); null counts as `unknown`. */
-  readonly quantization: string | null;
+  /** The quantization of the model a route serves (ModelEntry.quantization); null counts as `unknown`. */
+  readonly quantizationOf: (route: RouteTarget) => string | null;
   /** The configured strategy's plan. */
   readonly strategyPlan: (candidates: readonly RouteTarget[]) => RouteTarget[];
   readonly context: RouteContext;
@@ -195,9 +203,8 @@ function filterRoutes(
 ): RouteTarget[] {
   const exclusions = new Set<ExclusionReason>();
   const missingParameters = new Set<string>();
-  const quantization = input.quantization ?? 'unknown';
   const { maxPrice, quantizations } = preferences;
-  const quantizationExcluded = quantizations !== null && !quantizations.includes(quantization);
+  const seenQuantizations = new Set<string>();
   const allowed = active.filter((route) => {
     const reasons: ExclusionReason[] = [];
     if (!isProviderAllowed(route, preferences)) reasons.push('allowed_providers');
@@ -207,7 +214,13 @@ function filterRoutes(
       for (const name of missing) missingParameters.add(name);
       if (missing.length > 0) reasons.push('require_parameters');
     }
-    if (quantizationExcluded) reasons.push('quantization');
+    if (quantizations !== null) {
+      const quantization = input.quantizationOf(route) ?? 'unknown';
+      if (!quantizations.includes(quantization)) {
+        reasons.push('quantization');
+        seenQuantizations.add(quantization);
+      }
+    }
     for (const reason of reasons) exclusions.add(reason);
     return reasons.length === 0;
   });
@@ -216,7 +229,7 @@ function filterRoutes(
     allowed_providers: 'provider.only / provider.ignore leave none of its providers',
     max_price: 'provider.max_price (USD per million tokens for prompt and completion) is below its prices',
     require_parameters: `provider.require_parameters is true and its routes lack ${[...missingParameters].join(', ')}`,
-    quantization: `provider.quantizations does not list its quantization '${quantization}'`,
+    quantization: `provider.quantizations does not list its quantization (${[...seenQuantizations].join(', ')})`,
   };
   const reasons = [...exclusions];
   throw constraintError(active, reasons, reasons.map((reason) => hints[reason]).join('; '));

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { asRecord } from './as-record.js';
 import type { FaultSpec } from './fault-injector.js';
 import { generateCompletion } from './generate-completion.js';
+import { isChatRefused } from './health-state.js';
 import { parseChatRequest } from './parse-chat-request.js';
 import { readRequestBody } from './read-request-body.js';
 import { runGeneration } from './run-generation.js';
@@ -13,7 +14,8 @@ const invalidJsonBody =
   '{"id":"chatcmpl-broken","object":"chat.completion","choices":[{"index":0,"message":{"role":';
 
 /**
- * `POST /v1/chat/completions`: read → record for `/control/stats` → injected fault → validate like vLLM
+ * `POST /v1/chat/completions`: read → record for `/control/stats` → unhealthy with `also_chat` (the
+ * health status, before any fault is consumed) → injected fault → validate like vLLM
  * (400, 404) → `errorRate` draw (500) → plan the answer → queue and generate.
  */
 export async function handleChatCompletion(
@@ -38,6 +40,11 @@ export async function handleChatCompletion(
   }
   context.lastRequestBody = body;
   context.lastRequestHeaders = request.headers;
+
+  if (isChatRefused(context.health)) {
+    const message = `Simulated unhealthy worker (health status ${context.health.status}).`;
+    return answerVllmError(context, response, context.health.status, message);
+  }
 
   const fault = context.faults.take();
   if (fault !== undefined) {

@@ -6,6 +6,7 @@ export { startSimulator, type ListenOptions, type Simulator } from './start-simu
 export { defaultSimulatorOptions, type SimulatorOptions } from './simulator-options.js';
 export type { SimulatorStats } from './simulator-context.js';
 export type { FaultSpec } from './fault-injector.js';
+export type { HealthStateBody } from './health-state.js';
 export { parseSimulateArgs, simulateUsage, type SimulateArgs } from './parse-simulate-args.js';
 export { runSimulateCommand, type RunSimulateOptions } from './run-simulate-command.js';
 export { countPromptTokens } from './count-prompt-tokens.js';

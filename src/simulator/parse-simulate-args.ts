@@ -19,6 +19,7 @@ Runs a vLLM-like OpenAI-compatible server for demos, tests and benchmarks.
   --error-rate F         probability 0..1 of answering 500 (default 0)
   --seed N               PRNG seed for errors and generated text (default 1)
   --response-tokens N    natural completion length; a smaller max_tokens truncates (default 16)
+  --health-status N      status of GET /health at start and after a reset (default 200)
   --api-key KEY          require "Authorization: Bearer KEY" on /v1/*
   --help                 show this text
 `;
@@ -73,6 +74,10 @@ const flags: Record<string, FlagSpec> = {
   '--response-tokens': {
     expects: 'an integer >= 0',
     apply: (options, value) => isInteger((options.responseTokens = toNumber(value)), 0),
+  },
+  '--health-status': {
+    expects: 'an HTTP status code from 100 to 599',
+    apply: (options, value) => isInteger((options.healthStatus = toNumber(value)), 100, 599),
   },
   '--api-key': { expects: 'a non-empty key', apply: (options, value) => (options.apiKey = value) !== '' },
 };

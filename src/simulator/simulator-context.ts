@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { createFaultInjector, type FaultInjector } from './fault-injector.js';
+import type { HealthState } from './health-state.js';
 import { createPrng, type Prng } from './create-prng.js';
 import { createRequestQueue, type RequestQueue } from './create-request-queue.js';
 import { createSimulatorMetrics, type SimulatorMetrics } from './create-simulator-metrics.js';
@@ -23,13 +24,22 @@ export interface SimulatorStats {
   errorResponses: number;
   /** Chat requests that consumed an injected fault. */
   faultsInjected: number;
+  /** `GET /health` probes answered (whatever the status). */
+  healthChecks: number;
+  /** What `GET /health` answers now (200 unless changed by `POST /control/health`). */
+  healthStatus: number;
+  /** Whether chat requests fail with `healthStatus` too (set by `also_chat`; only when it is not 2xx). */
+  healthAlsoChat: boolean;
   /** Parsed JSON of the last chat request (the raw text when it was not JSON), or null. */
   lastRequestBody: unknown;
   /** Headers of the last chat request (lower-case names, as node parses them), or null. */
   lastRequestHeaders: IncomingHttpHeaders | null;
 }
 
-type Counters = Omit<SimulatorStats, 'running' | 'waiting' | 'lastRequestBody' | 'lastRequestHeaders'>;
+type Counters = Omit<
+  SimulatorStats,
+  'running' | 'waiting' | 'healthStatus' | 'healthAlsoChat' | 'lastRequestBody' | 'lastRequestHeaders'
+>;
 
 /** Everything the request handlers share: options, queue, metrics, faults, counters and live timers. */
 export interface SimulatorContext {
@@ -40,6 +50,8 @@ export interface SimulatorContext {
   readonly metrics: SimulatorMetrics;
   readonly faults: FaultInjector;
   readonly counters: Counters;
+  /** What `GET /health` answers; changed by `POST /control/health`, restored by reset. */
+  health: HealthState;
   /** Draws for `errorRate`; replaced on reset so runs are reproducible. */
   errorRandom: Prng;
   lastRequestBody: unknown;
@@ -57,6 +69,7 @@ function createCounters(): Counters {
     cancelledRequests: 0,
     errorResponses: 0,
     faultsInjected: 0,
+    healthChecks: 0,
   };
 }
 
@@ -70,6 +83,7 @@ export function createSimulatorContext(options: SimulatorOptions): SimulatorCont
     metrics: createSimulatorMetrics(options.models[0] ?? 'sim-model'),
     faults: createFaultInjector(),
     counters: createCounters(),
+    health: { status: options.healthStatus, alsoChat: false },
     errorRandom: createPrng(options.seed),
     lastRequestBody: null,
     lastRequestHeaders: null,
@@ -83,14 +97,20 @@ export function snapshotStats(context: SimulatorContext): SimulatorStats {
     running: context.queue.running,
     waiting: context.queue.waiting,
     ...context.counters,
+    healthStatus: context.health.status,
+    healthAlsoChat: context.health.alsoChat,
     lastRequestBody: context.lastRequestBody,
     lastRequestHeaders: context.lastRequestHeaders,
   };
 }
 
-/** Zeroes counters and metrics, forgets the last request and restarts the error PRNG (faults stay). */
+/**
+ * Zeroes counters and metrics, forgets the last request, restarts the error PRNG and restores the health
+ * status to the `healthStatus` option (faults stay).
+ */
 export function resetStats(context: SimulatorContext): void {
   Object.assign(context.counters, createCounters());
+  context.health = { status: context.options.healthStatus, alsoChat: false };
   context.metrics.reset();
   context.errorRandom = createPrng(context.options.seed);
   context.lastRequestBody = null;

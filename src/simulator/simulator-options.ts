@@ -17,6 +17,11 @@ export interface SimulatorOptions {
    * `max_tokens` truncates it ("length"); `sim.tokens` overrides it per request.
    */
   responseTokens: number;
+  /**
+   * Status `GET /health` answers at start and after `POST /control/reset` (default 200, vLLM's healthy
+   * answer); `POST /control/health` changes it at run time.
+   */
+  healthStatus: number;
   /** When set, `/v1/*` requires `Authorization: Bearer <key>` (401 `{"error":"Unauthorized"}` otherwise). */
   apiKey?: string;
   /** Monotonic ms clock used for latency metrics (default `performance.now`). */
@@ -32,6 +37,7 @@ export const defaultSimulatorOptions: Readonly<SimulatorOptions> = Object.freeze
   errorRate: 0,
   seed: 1,
   responseTokens: 16,
+  healthStatus: 200,
 });
 
 /** Merges `options` over the defaults and rejects values that would make the simulator misbehave. */
@@ -49,6 +55,16 @@ export function resolveSimulatorOptions(options: Partial<SimulatorOptions>): Sim
   if (!(resolved.errorRate >= 0 && resolved.errorRate <= 1)) {
     throw new Error(`simulator option errorRate must be within 0..1, got ${resolved.errorRate}`);
   }
+  if (!isHttpStatus(resolved.healthStatus)) {
+    throw new Error(
+      `simulator option healthStatus must be an HTTP status 100..599, got ${resolved.healthStatus}`,
+    );
+  }
   if (resolved.models.length === 0) throw new Error('simulator option models must name at least one model');
   return resolved;
+}
+
+/** True for an integer HTTP status code 100..599. */
+export function isHttpStatus(value: number): boolean {
+  return Number.isInteger(value) && value >= 100 && value <= 599;
 }

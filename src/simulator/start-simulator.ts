@@ -35,7 +35,8 @@ const metricsContentType = 'text/plain; version=0.0.4; charset=utf-8';
  * Starts a vLLM-like OpenAI-compatible server on plain `node:http` (it doubles as the "direct upstream"
  * baseline in benchmarks, so the hot path avoids frameworks and needless allocations).
  *
- * Endpoints (vLLM wire formats): `GET /health` (200, empty), `GET /version` (`{"version":"sim"}`),
+ * Endpoints (vLLM wire formats): `GET /health` (200 with an empty body; the `healthStatus` option or
+ * `POST /control/health` changes the status), `GET /version` (`{"version":"sim"}`),
  * `GET /v1/models`, `POST /v1/chat/completions` (JSON or SSE), `GET /metrics` (Prometheus text with
  * vLLM's names). With `apiKey`, `/v1/*` needs `Authorization: Bearer <apiKey>`, else 401
  * `{"error":"Unauthorized"}`. Errors use vLLM's `{"object":"error","message","type","param","code"}`.
@@ -54,8 +55,13 @@ const metricsContentType = 'text/plain; version=0.0.4; charset=utf-8';
  *   with a truncated body (or `data:` event). Optional `message` sets the error text. Without `count` a
  *   fault applies until cleared. Answers `{"faults":[...]}` (400 `{"error"}` for a malformed fault).
  * - `GET /control/faults` lists pending faults; `DELETE /control/faults` clears them.
- * - `GET /control/stats` → {@link SimulatorStats} (counters, running/waiting, last chat body and headers).
- * - `POST /control/reset` zeroes stats and metrics and restarts the `errorRate` PRNG (faults stay).
+ * - `POST /control/health` `{"status":503}` makes `GET /health` answer 503 (empty body) until
+ *   `{"status":200}` or a reset; `{"status":503,"also_chat":true}` makes chat requests answer 503 too (a
+ *   dead worker). Answers the state as `{"status","also_chat"}`; `GET /control/health` shows it.
+ * - `GET /control/stats` → {@link SimulatorStats} (counters, running/waiting, health status and probes
+ *   answered, last chat body and headers).
+ * - `POST /control/reset` zeroes stats and metrics, restarts the `errorRate` PRNG and restores the
+ *   health status to `healthStatus` (faults stay).
  */
 export async function startSimulator(
   options: Partial<SimulatorOptions> & ListenOptions = {},
@@ -128,7 +134,8 @@ function createRoutes(
       {
         method: 'GET',
         handle: (_request, response) => {
-          response.writeHead(200, { 'Content-Length': 0 });
+          context.counters.healthChecks += 1;
+          response.writeHead(context.health.status, { 'Content-Length': 0 });
           response.end();
         },
       },

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { GatewayError } from '../../src/errors/index.js';
 import { parseChatRequest } from '../../src/gateway/parse-chat-request.js';
+import { parseProviderPreferences } from '../../src/gateway/parse-provider-preferences.js';
 import {
   DEFAULT_PROVIDER_PREFERENCES,
   planWithPreferences,
@@ -38,7 +39,7 @@ function plan(
     candidates: routes,
     preferences: preferences === null ? null : { ...DEFAULT_PROVIDER_PREFERENCES, ...preferences },
     requestedParameters: new Set(),
-    quantization: null,
+    quantizationOf: () => null,
     strategyPlan: reversePlan,
     context: makeContext(),
     ...overrides,
@@ -126,6 +127,15 @@ describe('planWithPreferences', () => {
     );
   });
 
+  test('routes of several models (the auto waterfall) → the error names every model, not the first', () => {
+    const other = makeRoute({ id: 'groq/other', modelId: 'other-model' });
+    assertConstraintError(
+      () => plan({ only: ['anthropic'] }, { candidates: [groq, other] }),
+      ['allowed_providers'],
+      /No route of models 'test-model', 'other-model' satisfies/,
+    );
+  });
+
   test('max_price is USD per million tokens, inclusive (0.000003/token passes a limit of 3)', () => {
     assert.deepEqual(plan({ maxPrice: { prompt: 3, completion: null, request: null, image: null } }), [
       'vllm/m',
@@ -185,12 +195,12 @@ describe('planWithPreferences', () => {
   });
 
   test('quantizations filter by the model quantization; null counts as unknown', () => {
-    assert.equal(plan({ quantizations: ['fp8'] }, { quantization: 'fp8' }).length, 4);
+    assert.equal(plan({ quantizations: ['fp8'] }, { quantizationOf: () => 'fp8' }).length, 4);
     assert.equal(plan({ quantizations: ['unknown'] }).length, 4);
     assertConstraintError(
-      () => plan({ quantizations: ['fp8'] }, { quantization: 'bf16' }),
+      () => plan({ quantizations: ['fp8'] }, { quantizationOf: () => 'bf16' }),
       ['quantization'],
-      /quantization 'bf16'/,
+      /quantization \(bf16\)/,
     );
   });
 
@@ -442,5 +452,15 @@ describe('parseChatRequest: provider preferences', () => {
       'provider.preferred_max_latency',
       /number/,
     );
+  });
+});
+
+describe('parseProviderPreferences', () => {
+  test('absent or null → null; an object → the same preferences parseChatRequest reports', () => {
+    assert.equal(parseProviderPreferences(undefined), null);
+    assert.equal(parseProviderPreferences(null), null);
+    const provider = { order: ['groq'], sort: 'price', max_price: { prompt: '1.5' } };
+    assert.deepEqual(parseProviderPreferences(provider), parse({ provider }).providerPreferences);
+    assert.deepEqual(parseProviderPreferences({}), DEFAULT_PROVIDER_PREFERENCES);
   });
 });

@@ -179,10 +179,29 @@ describe('load-aware strategy (hybrid spill-over)', () => {
     ]);
   });
 
-  test('a full KV cache counts as saturated', () => {
+  test('free slots absorb new requests; a full KV cache leaves none', () => {
+    // Capacity 4 learned from a scrape with a queue (every slot busy), then one with 2 running: 2 free slots.
     const strategy = createLoadAwareStrategy(settings);
-    const context = at({ 'vllm/m': { worker: worker(0, { kvCacheUsage: 0.95 }) } });
-    assert.deepEqual(ids(strategy.plan([local, remote], context)), ['groq/m', 'vllm/m']);
+    strategy.plan([local, remote], at({ 'vllm/m': { worker: worker(1, { running: 4 }) } }));
+    const sentSince = (inFlight: number, kvCacheUsage: number) =>
+      at({ 'vllm/m': { inFlight, worker: worker(0, { running: 2, kvCacheUsage }) } });
+    assert.deepEqual(
+      ids(strategy.plan([local, remote], sentSince(5, 0.3))),
+      ['vllm/m', 'groq/m'],
+      '5 sent, 2 free: queue 3',
+    );
+    assert.deepEqual(
+      ids(strategy.plan([local, remote], sentSince(6, 0.3))),
+      ['groq/m', 'vllm/m'],
+      'queue 4: spills',
+    );
+    const full = createLoadAwareStrategy(settings);
+    full.plan([local, remote], at({ 'vllm/m': { worker: worker(1, { running: 4 }) } }));
+    assert.deepEqual(
+      ids(full.plan([local, remote], sentSince(4, 0.95))),
+      ['groq/m', 'vllm/m'],
+      'KV full: no free slot, queue 4',
+    );
   });
 
   test('a broken TTFT target counts as saturated only while something is queued', () => {

@@ -22,6 +22,8 @@ test('parses every flag, both --flag value and --flag=value', () => {
     '-3',
     '--response-tokens',
     '32',
+    '--health-status',
+    '503',
     '--api-key',
     'k',
   ]);
@@ -37,6 +39,7 @@ test('parses every flag, both --flag value and --flag=value', () => {
       errorRate: 0.1,
       seed: -3,
       responseTokens: 32,
+      healthStatus: 503,
       apiKey: 'k',
     },
   });
@@ -62,6 +65,7 @@ test('bad input throws an error naming the flag and what it expects', () => {
     [['--response-tokens=x'], /--response-tokens expects an integer >= 0, got "x"/],
     [['--seed', '1.2'], /--seed expects an integer/],
     [['--model', ''], /--model expects a model name/],
+    [['--health-status', '600'], /--health-status expects an HTTP status code from 100 to 599, got "600"/],
   ];
   for (const [argv, message] of cases) assert.throws(() => parseSimulateArgs(argv), message, argv.join(' '));
 });

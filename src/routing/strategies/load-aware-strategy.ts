@@ -15,16 +15,22 @@ const SCRAPED_KINDS: ReadonlySet<AdapterKind> = new Set(['vllm', 'sglang']);
 interface LocalLoad {
   /** Estimated queue depth in requests; +Infinity when unknown (no scrape or a stale one). */
   readonly queue: number;
-  /** A hard condition holds (stale or missing metrics, KV cache full, latency target broken with a queue). */
+  /** A hard condition holds (stale or missing metrics, latency target broken with a queue). */
   readonly saturated: boolean;
 }
 
-/** Queue estimate and hard saturation of one local route at `nowMs`. */
+/**
+ * Queue estimate and hard saturation of one local route at `nowMs`. For a scraped worker: its own `waiting`
+ * count, plus the requests this gateway sent since the scrape that found no free slot. Free slots are the
+ * worker's capacity (learned: the `running` count seen while requests were waiting, else the highest seen)
+ * minus what was running; a full KV cache leaves none, as the worker cannot admit a new sequence.
+ */
 export function measureLocalLoad(
   route: RouteTarget,
   stats: RouteStats,
   nowMs: number,
   settings: LoadAwareSettings,
+  capacity: number = 0,
 ): LocalLoad {
   let queue = stats.inFlight;
   if (SCRAPED_KINDS.has(route.kind)) {
@@ -33,14 +39,20 @@ export function measureLocalLoad(
     if (worker === null || nowMs - worker.scrapedAt > settings.staleAfterMs) {
       return { queue: Number.POSITIVE_INFINITY, saturated: true };
     }
-    // Requests sent since the scrape are assumed still queued (conservative).
-    queue = worker.waiting + Math.max(0, stats.inFlight - worker.inFlightAtScrape);
-    if (worker.kvCacheUsage !== null && worker.kvCacheUsage >= settings.kvCacheLimit) {
-      return { queue, saturated: true };
-    }
+    const kvFull = worker.kvCacheUsage !== null && worker.kvCacheUsage >= settings.kvCacheLimit;
+    const freeSlots = kvFull ? 0 : Math.max(0, capacity - worker.running);
+    const sentSince = Math.max(0, stats.inFlight - worker.inFlightAtScrape);
+    queue = worker.waiting + Math.max(0, sentSince - freeSlots);
   }
   const slow = stats.ewmaTtftMs !== null && stats.ewmaTtftMs > settings.targetTtftMs && queue > 0;
   return { queue, saturated: slow };
+}
+
+/** Capacity of a worker as its scrapes show it: exact while requests wait (every slot busy), else a floor. */
+export function learnCapacity(previous: number, stats: RouteStats): number {
+  const worker = stats.worker;
+  if (worker === null) return previous;
+  return worker.waiting > 0 ? worker.running : Math.max(previous, worker.running);
 }
 
 /**
@@ -69,12 +81,13 @@ function byQueue(left: { queue: number; index: number }, right: { queue: number;
  * `load-aware`: hybrid spill-over. Traffic stays on open local routes (least queue first; equal queues drawn in
  * proportion to weight) while they have headroom; when every local route is spilling, it goes to the remote
  * routes (first drawn by weight, the rest as fallbacks); spilling local routes come last as a final resort.
- * The queue of a vLLM/SGLang route is the scraped `waiting` plus the gateway's requests sent since the scrape;
- * of any other local route, the gateway's in-flight count. The spill state per route id lives in the
+ * The queue of a vLLM/SGLang route is the scraped `waiting` plus the gateway's requests sent since the scrape
+ * beyond the worker's free slots; of any other local route, the gateway's in-flight count. The spill state per route id lives in the
  * instance and is advanced by `plan()`; `weights()` reads it without advancing it.
  */
 export function createLoadAwareStrategy(settings: LoadAwareSettings): RoutingStrategy {
   const spillingById = new Map<string, boolean>();
+  const capacityById = new Map<string, number>();
 
   const classify = (
     candidates: readonly RouteTarget[],
@@ -89,7 +102,10 @@ export function createLoadAwareStrategy(settings: LoadAwareSettings): RoutingStr
         classified.remote.push(route);
         return;
       }
-      const load = measureLocalLoad(route, context.stats(route), nowMs, settings);
+      const stats = context.stats(route);
+      const capacity = learnCapacity(capacityById.get(route.id) ?? 0, stats);
+      if (commit) capacityById.set(route.id, capacity);
+      const load = measureLocalLoad(route, stats, nowMs, settings, capacity);
       const spilling = nextSpilling(spillingById.get(route.id) ?? false, load, settings);
       if (commit) spillingById.set(route.id, spilling);
       (spilling ? classified.spilling : classified.open).push({ route, queue: load.queue, index });
