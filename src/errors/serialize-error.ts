@@ -23,11 +23,35 @@ export function serializeError(error: GatewayError): ErrorBody {
   };
 }
 
-/** Headers an error response carries besides its body (`Retry-After` on every 429 and 503 with a wait). */
+interface AttemptLike {
+  readonly route?: unknown;
+  readonly provider?: unknown;
+  readonly outcome?: unknown;
+}
+
+/**
+ * The `X-Gateway-*` headers of a failed request: how many upstream attempts were made and the route of the
+ * last one, so a failure is as traceable as a success without parsing the body.
+ */
+function attemptHeaders(metadata: Readonly<Record<string, unknown>>): Record<string, string> {
+  const attempts = metadata.attempts;
+  if (!Array.isArray(attempts)) return {};
+  const tried = (attempts as AttemptLike[]).filter((attempt) => attempt.outcome !== 'skipped');
+  const headers: Record<string, string> = { 'x-gateway-attempts': String(tried.length) };
+  const last = tried.at(-1);
+  if (typeof last?.route === 'string') headers['x-gateway-route'] = last.route;
+  if (typeof last?.provider === 'string') headers['x-gateway-provider'] = last.provider;
+  return headers;
+}
+
+/**
+ * Headers an error response carries besides its body: `Retry-After` on every 429 and on a 503 with a known
+ * wait, and the attempt headers.
+ */
 export function errorHeaders(error: GatewayError): Record<string, string> {
+  const headers = attemptHeaders(error.metadata);
   if (error.retryAfterMs !== null && (error.status === 429 || error.status === 503)) {
-    return { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))) };
-  }
-  if (error.status === 429) return { 'retry-after': '1' };
-  return {};
+    headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
+  } else if (error.status === 429) headers['retry-after'] = '1';
+  return headers;
 }

@@ -209,7 +209,11 @@ cooldowns: { rate_limit_seconds: 5, auth_error_seconds: 300, model_not_found_sec
     await fault(b, { status: 401, count: 1 });
     // Make B the first choice: A is cooling down.
     await fault(a, { status: 429, retry_after_s: 60, count: 1 });
-    assert.equal((await chat(gateway)).status, 502);
+    const failed = await chat(gateway);
+    assert.equal(failed.status, 502);
+    assert.equal(failed.headers.get('x-gateway-attempts'), '2', 'a failure is as traceable as a success');
+    assert.equal(failed.headers.get('x-gateway-provider'), 'hosted');
+    assert.match(failed.headers.get('x-gateway-route') ?? '', /^hosted\//);
     const otherModel = await chat(gateway, 'other');
     assert.equal(otherModel.status, 503);
     assert.match(otherModel.json.error?.message ?? '', /skipped \(auth_error\)/);
