@@ -129,6 +129,71 @@ describe('executor, non-stream', () => {
     }
   });
 
+  test('total_ms bounds a hanging attempt: 504 naming the deadline, the upstream call aborted', async () => {
+    let aborted = false;
+    const adapterFor = (route: RouteTarget): Adapter => ({
+      id: route.id,
+      route,
+      complete: (_request, options) =>
+        new Promise<ChatResult>((_resolve, reject) => {
+          options.signal.addEventListener('abort', () => {
+            aborted = true;
+            reject(new Error('aborted'));
+          });
+        }),
+      stream: () => {
+        throw new Error('unused');
+      },
+    });
+    const executor = createExecutor({
+      adapterFor,
+      settings: {
+        retry: { attempts: 2, backoffMs: 1, maxBackoffMs: 1 },
+        timeouts: { connectMs: 50, ttftMs: 1000, idleMs: 1000, totalMs: 40, keepAliveMs: 1000 },
+      },
+      now: Date.now,
+      random: () => 0.5,
+      sleep: async () => undefined,
+      states: makeRouteStates(Date.now),
+    });
+    await assert.rejects(
+      executor.complete([first, second], request, new AbortController().signal),
+      (error: GatewayError) => error.status === 504 && /40 ms deadline/.test(error.message),
+    );
+    assert.ok(aborted);
+  });
+
+  test('no retry starts when its backoff would end past the deadline; the next route gets the time left', async () => {
+    let clock = 0;
+    const { adapterFor, calls } = fakeAdapters({
+      'first/test-model': () => {
+        clock += 900;
+        return upstreamError('server_error', { retryable: true });
+      },
+      'second/test-model': () => result('late'),
+    });
+    const executor = createExecutor({
+      adapterFor,
+      settings: {
+        retry: { attempts: 5, backoffMs: 400, maxBackoffMs: 400 },
+        timeouts: { connectMs: 1000, ttftMs: 1000, idleMs: 1000, totalMs: 1000, keepAliveMs: 1000 },
+      },
+      now: () => clock,
+      random: () => 0.5,
+      sleep: async (delayMs) => {
+        clock += delayMs;
+      },
+      states: makeRouteStates(() => clock),
+    });
+    const outcome = await executor.complete([first, second], request, new AbortController().signal);
+    assert.equal(outcome.route, second);
+    assert.deepEqual(
+      calls,
+      ['first/test-model', 'second/test-model'],
+      '900 + 200 ms backoff > 1000 ms: no retry',
+    );
+  });
+
   test('returns a request-side 400 at once: no retry, no fallback', async () => {
     const { adapterFor, calls } = fakeAdapters({
       'first/test-model': () => upstreamError('request_rejected'),
