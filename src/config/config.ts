@@ -84,6 +84,8 @@ export interface RoutingSettings {
     readonly totalMs: number;
     /** Silence after which a `: keep-alive` comment is written to a waiting SSE client. */
     readonly keepAliveMs: number;
+    /** Non-stream: longest wait for one attempt's whole answer before it counts as timed out; null = total only. */
+    readonly attemptMs: number | null;
   };
   readonly circuitBreaker: {
     /** Consecutive failures that open the circuit. */

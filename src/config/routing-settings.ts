@@ -47,6 +47,7 @@ export function resolveRoutingSettings(file: RoutingFile | null) {
       idleMs: timeouts.idle_ms ?? 30_000,
       totalMs: timeouts.total_ms ?? 600_000,
       keepAliveMs: timeouts.keep_alive_ms ?? 10_000,
+      attemptMs: timeouts.attempt_ms ?? null,
     },
     circuitBreaker: {
       failureThreshold: breaker.failure_threshold ?? 3,

@@ -161,6 +161,7 @@ export const routingFileSchema = z.strictObject({
       idle_ms: z.number().positive().optional(),
       total_ms: z.number().positive().optional(),
       keep_alive_ms: z.number().positive().optional(),
+      attempt_ms: z.number().positive().optional(),
     })
     .optional(),
   circuit_breaker: z

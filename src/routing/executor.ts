@@ -109,7 +109,7 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
           () => {
             controller.abort(
               isFirstAnswerLimit
-                ? new GatewayError('timeout', `The upstream sent no token within ${firstAnswerMs} ms.`, {
+                ? new GatewayError('timeout', `The upstream sent no answer within ${firstAnswerMs} ms.`, {
                     upstreamReason: 'timeout',
                     isRetryable: true,
                   })
@@ -169,7 +169,7 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
       const { value, route, attempts } = await runPlan(
         plan,
         signal,
-        null,
+        settings.timeouts.attemptMs ?? null,
         skipped,
         async (adapter, attemptSignal) => {
           const startedAt = dependencies.now();

@@ -104,7 +104,7 @@ cooldowns: { rate_limit_seconds: 5, auth_error_seconds: 300, model_not_found_sec
   });
 
   after(async () => {
-    await gateway.close();
+    await gateway?.close();
   });
 
   test('a 429 with Retry-After cools the route down for exactly that long, then it takes traffic again', async () => {
@@ -236,6 +236,57 @@ cooldowns: { rate_limit_seconds: 5, auth_error_seconds: 300, model_not_found_sec
     assert.equal(routeA?.circuit, 'closed');
     assert.equal(routeA?.available, true);
     assert.equal(b.stats().chatRequests, 0);
+  });
+});
+
+describe('fallback on every outcome class, stream and non-stream', () => {
+  const faults: [string, Record<string, unknown>][] = [
+    ['429', { status: 429, retry_after_s: 1 }],
+    ['500', { status: 500 }],
+    ['502', { status: 502 }],
+    ['401', { status: 401 }],
+    ['403', { status: 403 }],
+    ['404 model not found', { status: 404, message: 'The model `up` does not exist.' }],
+    ['no answer within ttft_ms / attempt_ms', { hang: true }],
+    ['200 with a broken body', { invalid_json: true }],
+  ];
+
+  test('each failure of A falls back to B; the client sees one clean answer', async () => {
+    for (const stream of [false, true]) {
+      for (const [label, spec] of faults) {
+        await reset(a, b);
+        // A fresh gateway per case: cooldowns from one case must not decide the next.
+        const gateway = await startGateway({
+          modelsYaml: modelsYaml(),
+          routingYaml: `routing_strategy: weighted
+retry: { attempts: 0 }
+timeouts: { ttft_ms: 300, attempt_ms: 300 }
+`,
+          dependencies: { random: () => 0 },
+        });
+        try {
+          await fault(a, { ...spec, count: 1 });
+          const response = await fetch(`${gateway.origin}/v1/chat/completions`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ model: 'm', stream, messages: [{ role: 'user', content: 'hello' }] }),
+          });
+          const text = await response.text();
+          const name = `${label} (${stream ? 'stream' : 'non-stream'})`;
+          assert.equal(response.status, 200, name);
+          assert.equal(response.headers.get('x-gateway-provider'), 'hosted', name);
+          assert.equal(response.headers.get('x-gateway-attempts'), '2', name);
+          if (stream) {
+            assert.ok(text.trimEnd().endsWith('data: [DONE]'), name);
+            assert.doesNotMatch(text, /"error"/, name);
+          }
+          assert.equal(a.stats().chatRequests, 1, name);
+          assert.equal(b.stats().chatRequests, 1, name);
+        } finally {
+          await gateway.close();
+        }
+      }
+    }
   });
 });
 
