@@ -77,7 +77,14 @@ function executorWith(adapterFor: (route: RouteTarget) => Adapter, sleeps: numbe
     adapterFor,
     settings: {
       retry: { attempts: 2, backoffMs: 100, maxBackoffMs: 1000 },
-      timeouts: { connectMs: 1000, ttftMs: 1000, idleMs: 1000, totalMs: 60_000, keepAliveMs: 1000, attemptMs: null },
+      timeouts: {
+        connectMs: 1000,
+        ttftMs: 1000,
+        idleMs: 1000,
+        totalMs: 60_000,
+        keepAliveMs: 1000,
+        attemptMs: null,
+      },
     },
     now: () => clock,
     random: () => 0.5,
@@ -149,7 +156,14 @@ describe('executor, non-stream', () => {
       adapterFor,
       settings: {
         retry: { attempts: 2, backoffMs: 1, maxBackoffMs: 1 },
-        timeouts: { connectMs: 50, ttftMs: 1000, idleMs: 1000, totalMs: 40, keepAliveMs: 1000, attemptMs: null },
+        timeouts: {
+          connectMs: 50,
+          ttftMs: 1000,
+          idleMs: 1000,
+          totalMs: 40,
+          keepAliveMs: 1000,
+          attemptMs: null,
+        },
       },
       now: Date.now,
       random: () => 0.5,
@@ -176,7 +190,14 @@ describe('executor, non-stream', () => {
       adapterFor,
       settings: {
         retry: { attempts: 5, backoffMs: 400, maxBackoffMs: 400 },
-        timeouts: { connectMs: 1000, ttftMs: 1000, idleMs: 1000, totalMs: 1000, keepAliveMs: 1000, attemptMs: null },
+        timeouts: {
+          connectMs: 1000,
+          ttftMs: 1000,
+          idleMs: 1000,
+          totalMs: 1000,
+          keepAliveMs: 1000,
+          attemptMs: null,
+        },
       },
       now: () => clock,
       random: () => 0.5,
@@ -314,7 +335,14 @@ describe('executor, stream', () => {
       adapterFor,
       settings: {
         retry: { attempts: 0, backoffMs: 1, maxBackoffMs: 1 },
-        timeouts: { connectMs: 50, ttftMs: 30, idleMs: 50, totalMs: 5000, keepAliveMs: 1000, attemptMs: null },
+        timeouts: {
+          connectMs: 50,
+          ttftMs: 30,
+          idleMs: 50,
+          totalMs: 5000,
+          keepAliveMs: 1000,
+          attemptMs: null,
+        },
       },
       now: Date.now,
       random: () => 0.5,
