@@ -10,6 +10,7 @@ import {
   type ErrorContext,
 } from './error.js';
 import { isRecord, stringOrNull } from './is-record.js';
+import { FastChunkReader } from './fast-chunk.js';
 import { mapFinishReason } from './map-finish-reason.js';
 import { isEmptyDelta, normalizeDelta } from './normalize-message.js';
 
@@ -36,65 +37,198 @@ const DONE_MARKER = '[DONE]';
  * its reason is rethrown as is. The body is destroyed when iteration stops early or fails; after `[DONE]` it
  * is drained in the background so the keep-alive connection returns to its pool.
  */
-export async function* convertStream(
+export function convertStream(
   open: () => Promise<OpenedStream>,
   context: ErrorContext,
   signal: AbortSignal,
-): AsyncGenerator<StreamPart, void, undefined> {
-  // Opening inside the generator keeps one generator between the upstream and the consumer, not two.
-  const opened = await open();
-  if (opened.kind === 'result') {
-    yield* convertResultToParts(opened.result);
-    return;
-  }
-  const body = opened.body;
-  const parser = new SseParser();
-  const reader = body;
-  let dataEventCount = 0;
-  let hasFinished = false;
-  let usage: Usage | null = null;
-  let sawDone = false;
+): AsyncIterableIterator<StreamPart> {
+  return new StreamConverter(open, context, signal);
+}
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/**
+ * The iterator behind convertStream. Hand-written rather than an async generator: one upstream read usually
+ * completes many events, and their parts are converted together and then served from an array, one already
+ * resolved promise each; a generator costs several promise hops per `yield`. Order and errors are as a
+ * generator would give them: the parts of the events before a bad one come first, then its error, then the end.
+ */
+class StreamConverter implements AsyncIterableIterator<StreamPart> {
+  /** Parts converted from the last read, served from `position` on. */
+  private parts: StreamPart[] = [];
+  private position = 0;
+  /** Thrown once `parts` are served: the stream failed while they were being converted. */
+  private failure: unknown = null;
+  private hasFailure = false;
+  /** Nothing more to read: the body ended, `[DONE]` came, or the stream failed. */
+  private isExhausted = false;
+  /** Iteration is over: every later `next` is done. */
+  private isFinished = false;
+  /** The read in flight; `return` waits for it, as an async generator's would. */
+  private pending: Promise<IteratorResult<StreamPart>> | null = null;
+  private isReading = false;
+  private body: ResponseBody | null = null;
   /** The body ended, failed or is being drained: nothing left to destroy. */
-  let isReleased = false;
-  try {
-    reading: for (;;) {
-      let batch: Buffer[] | null;
-      try {
-        batch = await reader.next();
-      } catch (error) {
-        isReleased = true;
-        throw signal.aborted ? signal.reason : convertTransportError(error, 'body', context);
-      }
-      if (batch === null) isReleased = true;
-      for (const event of batch === null ? parser.end() : parseBatch(parser, batch)) {
-        if (event.data === DONE_MARKER) {
-          sawDone = true;
-          isReleased = true;
-          // What follows `[DONE]` (normally just the end of the chunked body) is read without making the
-          // consumer wait, so undici can reuse the connection; a body that never ends hits its body timeout.
-          reader.discardRest();
-          break reading;
-        }
-        dataEventCount += 1;
-        const chunk = parseChunk(event.data, context);
-        const chunkUsage = chunk.usage ?? (isRecord(chunk.x_groq) ? chunk.x_groq.usage : undefined);
-        if (chunkUsage !== undefined && chunkUsage !== null) usage = convertUsage(chunkUsage) ?? usage;
-        if (!Array.isArray(chunk.choices)) continue;
-        for (let position = 0; position < chunk.choices.length; position += 1) {
-          const part = convertChoice(chunk.choices[position], position);
-          if (part === null) continue;
-          if (part.finishReason !== null) hasFinished = true;
-          yield part;
-        }
-      }
-      if (batch === null) break;
+  private isReleased = false;
+  private readonly parser = new SseParser();
+  private readonly fastChunk = new FastChunkReader();
+  private dataEventCount = 0;
+  private hasFinished = false;
+  private usage: Usage | null = null;
+  private sawDone = false;
+
+  constructor(
+    private readonly open: () => Promise<OpenedStream>,
+    private readonly context: ErrorContext,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<StreamPart> {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<StreamPart>> {
+    // The hot path: a part of the last read, without an async function call.
+    if (this.position < this.parts.length) {
+      return Promise.resolve({ done: false, value: this.parts[this.position++] as StreamPart });
     }
-    if (dataEventCount === 0) throw createInvalidResponseError('the stream carried no data events', context);
+    if (this.pending !== null) {
+      // A caller not waiting for the previous `next`: queued behind it, as a generator would queue it.
+      const again = () => this.next();
+      return this.pending.then(again, again);
+    }
+    this.isReading = true;
+    const pending = this.advance();
+    // An advance that finished without waiting has already cleared `isReading`: nothing to queue behind.
+    if (this.isReading) this.pending = pending;
+    return pending;
+  }
+
+  return(): Promise<IteratorResult<StreamPart>> {
+    const finish = (): IteratorReturnResult<undefined> => {
+      this.finish();
+      return DONE;
+    };
+    return this.pending === null ? Promise.resolve(finish()) : this.pending.then(finish, finish);
+  }
+
+  /** Reads until there is a part to serve, an error to throw or nothing left. */
+  private async advance(): Promise<IteratorResult<StreamPart>> {
+    try {
+      while (this.position >= this.parts.length) {
+        if (this.hasFailure) {
+          this.hasFailure = false;
+          throw this.failure;
+        }
+        if (this.isFinished) return DONE;
+        if (this.isExhausted) {
+          this.isFinished = true;
+          return DONE;
+        }
+        await this.read();
+      }
+      return { done: false, value: this.parts[this.position++] as StreamPart };
+    } catch (error) {
+      this.finish();
+      throw error;
+    } finally {
+      this.isReading = false;
+      this.pending = null;
+    }
+  }
+
+  /** One read: opens the stream first, then converts the events of one batch of the body. */
+  private async read(): Promise<void> {
+    this.parts = [];
+    this.position = 0;
+    if (this.body === null) {
+      const opened = await this.open();
+      if (opened.kind === 'result') {
+        this.parts = [...convertResultToParts(opened.result)];
+        this.isExhausted = true;
+        return;
+      }
+      this.body = opened.body;
+    }
+    let batch: Buffer[] | null;
+    try {
+      batch = await this.body.next();
+    } catch (error) {
+      this.isReleased = true;
+      throw this.signal.aborted ? this.signal.reason : convertTransportError(error, 'body', this.context);
+    }
+    if (batch === null) this.isReleased = true;
+    try {
+      this.convertEvents(batch === null ? this.parser.end() : parseBatch(this.parser, batch));
+      if (batch === null) this.isExhausted = true;
+      if (this.isExhausted) this.convertEnd();
+    } catch (error) {
+      // Served after the parts converted before it, as a generator would throw it after its earlier yields.
+      this.isExhausted = true;
+      this.failure = error;
+      this.hasFailure = true;
+    }
+  }
+
+  private convertEvents(events: readonly SseEvent[]): void {
+    for (const event of events) {
+      const data = event.data;
+      if (data === DONE_MARKER) {
+        this.sawDone = true;
+        this.isExhausted = true;
+        this.isReleased = true;
+        // What follows `[DONE]` (normally just the end of the chunked body) is read without making the
+        // consumer wait, so undici can reuse the connection; a body that never ends hits its body timeout.
+        this.body?.discardRest();
+        return;
+      }
+      this.dataEventCount += 1;
+      // Most events are one plain text token: read without JSON.parse; the same part the full path makes.
+      const content = this.fastChunk.read(data);
+      if (content !== undefined) {
+        if (content !== '') {
+          this.parts.push({
+            kind: 'delta',
+            index: 0,
+            delta: { content },
+            finishReason: null,
+            nativeFinishReason: null,
+          });
+        }
+        continue;
+      }
+      const chunk = parseChunk(data, this.context);
+      const chunkUsage = chunk.usage ?? (isRecord(chunk.x_groq) ? chunk.x_groq.usage : undefined);
+      if (chunkUsage !== undefined && chunkUsage !== null) this.usage = convertUsage(chunkUsage) ?? this.usage;
+      if (!Array.isArray(chunk.choices)) continue;
+      for (let position = 0; position < chunk.choices.length; position += 1) {
+        const part = convertChoice(chunk.choices[position], position);
+        if (part === null) continue;
+        if (part.finishReason !== null) this.hasFinished = true;
+        this.parts.push(part);
+      }
+    }
+  }
+
+  /** The checks and the usage part at the end of the stream. */
+  private convertEnd(): void {
+    if (this.dataEventCount === 0)
+      throw createInvalidResponseError('the stream carried no data events', this.context);
     // Some servers omit `[DONE]`; a finish reason shows the generation completed anyway.
-    if (!sawDone && !hasFinished) throw createInterruptedError(context);
-    if (usage !== null) yield { kind: 'usage', usage };
-  } finally {
-    if (!isReleased) body.destroy();
+    if (!this.sawDone && !this.hasFinished) throw createInterruptedError(this.context);
+    if (this.usage !== null) this.parts.push({ kind: 'usage', usage: this.usage });
+  }
+
+  /** Ends iteration; an upstream body still being read is destroyed. */
+  private finish(): void {
+    this.isFinished = true;
+    this.parts = [];
+    this.position = 0;
+    this.hasFailure = false;
+    if (this.body !== null && !this.isReleased) {
+      this.isReleased = true;
+      this.body.destroy();
+    }
   }
 }
 

@@ -1,0 +1,53 @@
+import type { CounterWindow } from './state-store.js';
+
+/** Minute windows are 60 buckets of one second: a window edge can let through at most 1/60 extra. */
+export const BUCKET_MS = 1000;
+export const MINUTE_BUCKETS = 60;
+export const DAY_MS = 86_400_000;
+
+export function bucketOf(time: number): number {
+  return Math.floor(time / BUCKET_MS);
+}
+
+export function dayOf(time: number): number {
+  return Math.floor(time / DAY_MS);
+}
+
+/** Ms until the next UTC midnight. */
+export function msToNextDay(now: number): number {
+  return (dayOf(now) + 1) * DAY_MS - now;
+}
+
+/**
+ * For a sliding minute held as `[bucket, amount]` pairs (any order, stale ones ignored): the total in the
+ * window at `now`, and how long until `amount` more would fit under `limit` (0 when it fits now).
+ */
+export function slidingMinute(
+  buckets: Iterable<readonly [number, number]>,
+  now: number,
+  limit: number,
+  amount: number,
+): { total: number; waitMs: number; oldestMs: number } {
+  const current = bucketOf(now);
+  const live = [...buckets]
+    .filter(([bucket]) => bucket > current - MINUTE_BUCKETS && bucket <= current)
+    .sort((left, right) => left[0] - right[0]);
+  const total = live.reduce((sum, [, value]) => sum + value, 0);
+  const oldest = live[0];
+  const oldestMs = oldest === undefined ? 0 : Math.max(1, (oldest[0] + MINUTE_BUCKETS) * BUCKET_MS - now);
+  if (total + amount <= limit) return { total, waitMs: 0, oldestMs };
+  let freed = 0;
+  for (const [bucket, value] of live) {
+    freed += value;
+    if (total - freed + amount <= limit) {
+      return { total, waitMs: Math.max(1, (bucket + MINUTE_BUCKETS) * BUCKET_MS - now), oldestMs };
+    }
+  }
+  // More than the limit on its own: the whole window must drain.
+  return { total, waitMs: MINUTE_BUCKETS * BUCKET_MS, oldestMs };
+}
+
+/** A key's namespace per window, so one counter name can hold a minute and a day figure side by side. */
+export function windowKey(key: string, window: CounterWindow, now: number): string {
+  return window === 'day' ? `${key}:d${dayOf(now)}` : `${key}:${window === 'minute' ? 'm' : 'c'}`;
+}
