@@ -8,6 +8,7 @@ import { createUpstreamPools } from './adapters/upstream-pools.js';
 import type { Config, ModelEntry } from './config/index.js';
 import { createChatService, type ChatService } from './gateway/chat-service.js';
 import { createModelRegistry } from './gateway/model-registry.js';
+import { createQuotaGate } from './gateway/quota-gate.js';
 import type { RequestRecord } from './gateway/request-record.js';
 import { createServer } from './http/create-server.js';
 import type { GatewayView } from './http/gateway-view.js';
@@ -15,6 +16,8 @@ import { createAdminGuard } from './http/require-admin.js';
 import { registerChatCompletions } from './http/routes/chat-completions.js';
 import { registerModels } from './http/routes/models.js';
 import { registerServiceInfo } from './http/routes/service-info.js';
+import { createQuotaLimiter } from './limits/quota-limiter.js';
+import { createRequestQueue } from './limits/request-queue.js';
 import { createLogger } from './observability/create-logger.js';
 import { sleep } from './routing/backoff.js';
 import { createStrategy } from './routing/create-strategy.js';
@@ -25,6 +28,8 @@ import { RouteStates } from './routing/route-states.js';
 import type { RouteContext } from './routing/routing-strategy.js';
 import { createWorkerLoadMonitor, type WorkerLoadMonitor } from './routing/worker-load-monitor.js';
 import type { RouteTarget } from './spec/index.js';
+import { createStateStore } from './state/create-state-store.js';
+import type { StateStore } from './state/state-store.js';
 
 /** Things tests replace: clock, randomness, sleeping, the logger, a tap on finished requests. */
 export interface AppDependencies {
@@ -33,12 +38,15 @@ export interface AppDependencies {
   readonly random?: () => number;
   readonly sleep?: (delayMs: number, signal: AbortSignal) => Promise<void>;
   readonly onRecord?: (record: RequestRecord) => void;
+  /** The state store (limits, cooldowns); default: the one `STATE_STORE` names. Closed with the app. */
+  readonly store?: StateStore;
 }
 
 export interface App {
   readonly server: FastifyInstance;
   /** Live route states (health, circuits, cooldowns, in-flight, latency). */
   readonly states: RouteStates;
+  readonly store: StateStore;
   /**
    * Puts a new, already validated config in force: new requests use it, requests in flight finish on the
    * one they started with. Route state (health, circuits, cooldowns) is kept for routes that keep their id.
@@ -68,6 +76,12 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
   const pools = createUpstreamPools({ connectTimeoutMs: initialConfig.routing.timeouts.connectMs });
   const probe = createHttpProbe(pools);
   const states = new RouteStates(initialConfig.routing, now);
+  const store = dependencies.store ?? createStateStore(initialConfig.state);
+  const queue = createRequestQueue({
+    maxConcurrent: initialConfig.admission.maxConcurrent,
+    maxWaiting: initialConfig.admission.maxWaiting,
+    timeoutMs: initialConfig.admission.queueTimeoutMs,
+  });
   const onRecord = (record: RequestRecord) => {
     // The line's object is only built when it will be written.
     if (logger.isLevelEnabled('info')) logRecord(record);
@@ -117,6 +131,7 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
       random,
       sleep: dependencies.sleep ?? sleep,
       states,
+      reserveQuota: createQuotaGate(createQuotaLimiter({ store, now, enabled: config.limitsEnabled })),
     });
     const context: RouteContext = { random, now, stats: (route) => states.stats(route) };
     const service = createChatService({
@@ -184,10 +199,17 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
     bodyLimitBytes: initialConfig.server.bodyLimitBytes,
     isClosing: () => closing,
   });
-  registerChatCompletions(server, { service, keepAliveMs: initialConfig.routing.timeouts.keepAliveMs });
+  registerChatCompletions(server, {
+    service,
+    keepAliveMs: initialConfig.routing.timeouts.keepAliveMs,
+    queue,
+    releaseStreamAtCommit: initialConfig.admission.releaseStreamAtCommit,
+  });
   registerModels(server, { view });
   registerServiceInfo(server, {
     view,
+    store,
+    queue,
     version: VERSION,
     startedAtMs: now(),
     now,
@@ -197,6 +219,7 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
   return {
     server,
     states,
+    store,
     reload(config) {
       const next = buildRuntime(config);
       states.reconfigure(config.routing);
@@ -223,6 +246,7 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
         clearInterval(sweeper);
       }
       await pools.close();
+      await store.close();
     },
   };
 }

@@ -47,3 +47,11 @@ export async function estimateUsage(
   const completionTokens = completionText === '' ? 0 : count(completionText);
   return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, estimated: true };
 }
+
+/** Prompt tokens of a request, counted with the tokenizer (for quota reservations before the answer). */
+export async function estimatePromptTokens(messages: readonly ChatMessage[]): Promise<number> {
+  const count = await loadCounter();
+  let promptTokens = 0;
+  for (const message of messages) promptTokens += count(messageText(message)) + TOKENS_PER_MESSAGE;
+  return promptTokens;
+}

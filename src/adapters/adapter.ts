@@ -20,6 +20,11 @@ export interface Adapter {
 export interface AdapterCallOptions {
   /** Aborts the upstream request at once (client disconnect, deadline). */
   readonly signal: AbortSignal;
+  /**
+   * Told when a successful answer spent the upstream's quota (`x-ratelimit-remaining-*: 0`), with the ms until
+   * it resets: the router cools the route down instead of running into the 429.
+   */
+  readonly onQuotaExhausted?: (resetMs: number) => void;
 }
 
 export interface AdapterTimeouts {

@@ -1,16 +1,10 @@
-import type { Pricing, RouteTarget } from '../spec/index.js';
+import type { Pricing, QuotaLimits, RouteTarget } from '../spec/index.js';
 import type { RoutingStrategyName } from './routing-settings.js';
 
 export type { RoutingStrategyName } from './routing-settings.js';
 
 /** Request and token quotas from models.yaml `limits:` (enforced by the limits layer). */
-export interface Limits {
-  readonly rpm?: number;
-  readonly rpd?: number;
-  readonly tpm?: number;
-  readonly tpd?: number;
-  readonly max_concurrency?: number;
-}
+export type Limits = QuotaLimits;
 
 export type DisabledReason = 'missing_api_key' | 'offload' | 'disabled_in_config';
 
@@ -121,12 +115,34 @@ export interface StorageSettings {
   readonly databaseUrl: string | null;
 }
 
+export interface AdmissionSettings {
+  /** Requests handled at once by this process; more wait in the queue (`MAX_CONCURRENT_REQUESTS`). */
+  readonly maxConcurrent: number;
+  /** Requests that may wait; more are refused at once with 429 `queue_full`. */
+  readonly maxWaiting: number;
+  /** Longest wait for a slot before 429 `request_queue_timeout`. */
+  readonly queueTimeoutMs: number;
+  /** A stream gives its slot back when its route commits (default) instead of at its end. */
+  readonly releaseStreamAtCommit: boolean;
+}
+
+export interface StateSettings {
+  /** Where limits, cooldowns and circuit state live (`STATE_STORE`). */
+  readonly store: 'memory' | 'sqlite' | 'redis';
+  readonly redisUrl: string | null;
+  readonly sqlitePath: string;
+}
+
 /** Everything the gateway needs, loaded and validated once at start, then passed down (never re-read). */
 export interface Config {
   readonly server: ServerSettings;
   readonly models: readonly ModelEntry[];
   readonly routing: RoutingSettings;
   readonly storage: StorageSettings;
+  readonly admission: AdmissionSettings;
+  /** `RATE_LIMIT_ENABLED`: false turns every models.yaml quota off (the request queue stays). */
+  readonly limitsEnabled: boolean;
+  readonly state: StateSettings;
   readonly offload: { readonly enabled: boolean; readonly localBaseUrl: string | null };
   readonly sources: { readonly modelsPath: string; readonly routingPath: string | null };
   /** One line per thing the operator should know (disabled routes, ignored settings). */

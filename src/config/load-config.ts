@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config, RoutingSettings } from './config.js';
+import { applySeedQuotas } from './apply-seed-quotas.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { formatSchemaIssues } from './format-schema-issues.js';
 import { readYamlFile } from './read-yaml-file.js';
@@ -39,6 +40,22 @@ function readInteger(
       path: name,
       message: `must be a whole number ≥ ${minimum}, found '${value}'`,
     });
+    return fallback;
+  }
+  return parsed;
+}
+
+function readNumber(
+  environment: Environment,
+  name: string,
+  fallback: number,
+  problems: ConfigProblem[],
+): number {
+  const value = environment[name];
+  if (value === undefined || value.trim() === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0) {
+    problems.push({ file: ENVIRONMENT_FILE, path: name, message: `must be a number ≥ 0, found '${value}'` });
     return fallback;
   }
   return parsed;
@@ -154,15 +171,50 @@ export function loadConfig(options: LoadConfigOptions): Config {
     }
   }
 
+  const limitsEnabled =
+    environment.RATE_LIMIT_ENABLED === undefined ||
+    environment.RATE_LIMIT_ENABLED.trim() === '' ||
+    isTruthy(environment.RATE_LIMIT_ENABLED);
+  if (limitsEnabled) models = applySeedQuotas(models, environment, problems);
   const port = options.overrides?.port ?? readInteger(environment, 'PORT', 8080, 0, problems);
   if (port > 65535) problems.push({ file: ENVIRONMENT_FILE, path: 'PORT', message: 'must be at most 65535' });
-  const sqliteSetting =
-    environment.SQLITE_DB_PATH || environment.OPENROUTER_SQLITE_DB || 'var/db/openrouter_logs.db';
-  const sqlitePath = sqliteSetting.startsWith('~')
-    ? join(environment.HOME ?? '', sqliteSetting.slice(1))
-    : isAbsolute(sqliteSetting)
-      ? sqliteSetting
-      : resolve(options.cwd, sqliteSetting);
+  const resolvePath = (setting: string) =>
+    setting.startsWith('~')
+      ? join(environment.HOME ?? '', setting.slice(1))
+      : isAbsolute(setting)
+        ? setting
+        : resolve(options.cwd, setting);
+  const sqlitePath = resolvePath(
+    environment.SQLITE_DB_PATH || environment.OPENROUTER_SQLITE_DB || 'var/db/openrouter_logs.db',
+  );
+  const redisUrl = environment.REDIS_URL?.trim() || null;
+  const storeSetting =
+    environment.STATE_STORE?.trim().toLowerCase() || (redisUrl === null ? 'memory' : 'redis');
+  let store: Config['state']['store'] = 'memory';
+  if (storeSetting === 'memory' || storeSetting === 'sqlite' || storeSetting === 'redis')
+    store = storeSetting;
+  else {
+    problems.push({
+      file: ENVIRONMENT_FILE,
+      path: 'STATE_STORE',
+      message: `must be memory, sqlite or redis, found '${environment.STATE_STORE ?? ''}'`,
+    });
+  }
+  if (store === 'redis' && redisUrl === null) {
+    problems.push({
+      file: ENVIRONMENT_FILE,
+      path: 'REDIS_URL',
+      message: 'STATE_STORE=redis needs REDIS_URL, e.g. redis://127.0.0.1:6379',
+    });
+  }
+  if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) {
+    problems.push({
+      file: ENVIRONMENT_FILE,
+      path: 'REDIS_URL',
+      message: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
+    });
+  }
+  const releaseSetting = environment.STREAMING_RELEASE_SLOT_AFTER_ROUTE_SELECTED;
   const config: Config = {
     server: {
       host: options.overrides?.host ?? (environment.HOST || '127.0.0.1'),
@@ -179,6 +231,19 @@ export function loadConfig(options: LoadConfigOptions): Config {
     },
     models,
     routing,
+    admission: {
+      maxConcurrent: readInteger(environment, 'MAX_CONCURRENT_REQUESTS', 256, 1, problems),
+      maxWaiting: readInteger(environment, 'REQUEST_QUEUE_MAX_WAITING_REQUESTS', 200, 0, problems),
+      queueTimeoutMs: readNumber(environment, 'REQUEST_QUEUE_TIMEOUT_SECONDS', 30, problems) * 1000,
+      releaseStreamAtCommit:
+        releaseSetting === undefined || releaseSetting.trim() === '' || isTruthy(releaseSetting),
+    },
+    limitsEnabled,
+    state: {
+      store,
+      redisUrl,
+      sqlitePath: resolvePath(environment.STATE_SQLITE_PATH || 'var/db/state.db'),
+    },
     storage: {
       useSqlite: (environment.USE_SQLITE_LOG ?? 'true').trim().toLowerCase() === 'true',
       sqlitePath,

@@ -188,6 +188,8 @@ function resolveRoute(context: RouteContext, route: RouteInput, routeIndex: numb
       contextLength: model.context_length ?? DEFAULT_CONTEXT_LENGTH,
       maxOutputTokens: model.max_output_length ?? DEFAULT_MAX_OUTPUT,
       headers: { ...shared?.headers, ...model.headers, ...route.headers },
+      // The model's own quotas are filled in once the model entry is built.
+      limits: { route: route.limits ?? {}, model: {}, provider: shared?.limits ?? {} },
     },
   };
 }
@@ -250,7 +252,11 @@ export function resolveModels(input: ResolveModelsInput): ResolveModelsOutput {
       tokenizer: model.tokenizer ?? 'Other',
       quantization: model.quantization ?? null,
       limits,
-      routes: routes.map((route) => ({ ...route, supportedParameters: parameterSet })),
+      routes: routes.map((route) => ({
+        ...route,
+        supportedParameters: parameterSet,
+        limits: { ...route.limits, model: limits },
+      })),
       disabledRoutes,
     });
   });

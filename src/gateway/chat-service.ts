@@ -5,6 +5,7 @@ import { GatewayError, toGatewayError } from '../errors/index.js';
 import type { Attempt } from '../routing/attempt.js';
 import type { Executor } from '../routing/executor.js';
 import type { RouteStates } from '../routing/route-states.js';
+import type { CounterStanding } from '../state/state-store.js';
 import type { RouteContext, RoutingStrategy } from '../routing/routing-strategy.js';
 import { createRankedStrategy } from '../routing/strategies/ranked-strategy.js';
 import { summarizeFailure } from '../routing/summarize-failure.js';
@@ -198,15 +199,23 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
   function headersFor(
     identity: ResponseIdentity,
     route: RouteTarget,
-    attempts: number,
+    attempts: readonly Attempt[],
+    rateLimit: CounterStanding | null,
   ): Record<string, string> {
-    return {
+    const headers: Record<string, string> = {
       'x-generation-id': identity.id,
       'x-gateway-provider': route.provider,
       'x-gateway-route': route.id,
       'x-gateway-model': route.modelId,
-      'x-gateway-attempts': String(attempts),
+      'x-gateway-attempts': String(attempts.filter((attempt) => attempt.outcome !== 'skipped').length),
     };
+    if (rateLimit !== null) {
+      // The quota that bound this request: the one with the least room left.
+      headers['x-ratelimit-limit'] = String(rateLimit.limit);
+      headers['x-ratelimit-remaining'] = String(Math.max(0, Math.floor(rateLimit.remaining)));
+      headers['x-ratelimit-reset'] = String(Math.ceil(rateLimit.resetMs / 1000));
+    }
+    return headers;
   }
 
   async function withFailureRecord<T>(
@@ -239,7 +248,7 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
       const { signal } = context;
       return withFailureRecord(parsed, context, startedAt, async () => {
         const { plan, skipped } = planFor(parsed);
-        const { result, route, attempts } = await dependencies.executor.complete(
+        const { result, route, attempts, rateLimit } = await dependencies.executor.complete(
           plan,
           parsed.request,
           signal,
@@ -266,7 +275,7 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
           }),
         );
         return {
-          headers: headersFor(identity, route, attempts.length),
+          headers: headersFor(identity, route, attempts, rateLimit),
           body: serializeCompletion(identity, result, usage, cost),
         };
       });
@@ -278,7 +287,7 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
       return withFailureRecord(parsed, context, startedAt, async () => {
         const { plan, skipped } = planFor(parsed);
         const committed = await dependencies.executor.openStream(plan, parsed.request, signal, skipped);
-        const { route, attempts } = committed;
+        const { route, attempts, rateLimit } = committed;
         const identity = identityFor(context.id, route, startedAt);
         const input = {
           identity,
@@ -291,7 +300,7 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
           onRecord: dependencies.onRecord,
         };
         return {
-          headers: headersFor(identity, route, attempts.length),
+          headers: headersFor(identity, route, attempts, rateLimit),
           pipe: (write: WriteEvent) => writeStreamEvents(input, write),
         };
       });

@@ -1,4 +1,11 @@
-import type { Adapter } from '../adapters/adapter.js';
+import type { Adapter, AdapterCallOptions } from '../adapters/adapter.js';
+import {
+  UNLIMITED_DECISION,
+  type LimitReason,
+  type QuotaDecision,
+  type QuotaReservation,
+} from '../limits/quota-limiter.js';
+import type { CounterStanding } from '../state/state-store.js';
 import type { RoutingSettings } from '../config/index.js';
 import { GatewayError, toGatewayError } from '../errors/index.js';
 import type { ChatRequest, ChatResult, RouteTarget, StreamPart } from '../spec/index.js';
@@ -17,18 +24,29 @@ export interface ExecutorDependencies {
   readonly sleep: (delayMs: number, signal: AbortSignal) => Promise<void>;
   /** Told about every attempt (health, cooldowns, circuit, in-flight, latency); asked before each one. */
   readonly states: RouteStates;
+  /**
+   * Reserves the route's quotas before an attempt (models.yaml `limits:`). Returns synchronously for routes
+   * without quotas, so the common path costs no promise. Absent: no quotas.
+   */
+  readonly reserveQuota?: (
+    route: RouteTarget,
+    request: ChatRequest,
+  ) => QuotaDecision | Promise<QuotaDecision>;
 }
 
 export interface CompletedCall {
   readonly result: ChatResult;
   readonly route: RouteTarget;
   readonly attempts: readonly Attempt[];
+  /** The quota closest to its limit for the route that served (for `X-RateLimit-*`), if any. */
+  readonly rateLimit: CounterStanding | null;
 }
 
 /** A stream whose route has committed: its first substantive part has arrived (or it ended cleanly). */
 export interface CommittedStream {
   readonly route: RouteTarget;
   readonly attempts: readonly Attempt[];
+  readonly rateLimit: CounterStanding | null;
   /** Buffered parts first, then the rest as the upstream sends them; throws GatewayError if it breaks. */
   readonly parts: AsyncIterable<StreamPart>;
   /**
@@ -54,7 +72,7 @@ export interface Executor {
   ): Promise<CommittedStream>;
 }
 
-type Run<T> = (adapter: Adapter, signal: AbortSignal) => Promise<T>;
+type Run<T> = (adapter: Adapter, options: AdapterCallOptions, reservation: QuotaReservation) => Promise<T>;
 
 const NO_SKIPS: readonly Attempt[] = [];
 
@@ -62,6 +80,7 @@ interface PlanOutcome<T> {
   readonly value: T;
   readonly route: RouteTarget;
   readonly attempts: Attempt[];
+  readonly reservation: QuotaReservation;
 }
 
 /**
@@ -78,6 +97,7 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
    */
   async function runPlan<T>(
     plan: readonly RouteTarget[],
+    request: ChatRequest,
     signal: AbortSignal,
     firstAnswerMs: number | null,
     skipped: readonly Attempt[],
@@ -96,6 +116,17 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
         if (!availability.available) {
           attempts.push(skippedAttempt(route, availability.reason, availability.retryAfterMs));
           break;
+        }
+        const pending = dependencies.reserveQuota?.(route, request) ?? UNLIMITED_DECISION;
+        const quota = pending instanceof Promise ? await pending : pending;
+        if (!quota.admitted) {
+          attempts.push(skippedAttempt(route, quota.reason, quota.retryAfterMs));
+          break;
+        }
+        const { reservation } = quota;
+        if (signal.aborted) {
+          reservation.refund();
+          throw signal.reason;
         }
         // The attempt's own controller enforces the deadline before commit and stops a failed attempt; the
         // client's signal stays linked to it for the whole call, also after a stream committed and this
@@ -127,10 +158,15 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
         const startedAt = dependencies.now();
         states.attemptStarted(route);
         try {
-          const value = await run(adapter, controller.signal);
+          const options: AdapterCallOptions = {
+            signal: controller.signal,
+            onQuotaExhausted: (resetMs) => states.quotaExhausted(route, resetMs),
+          };
+          const value = await run(adapter, options, reservation);
           attempts.push(attemptOf(route, 'success', null, dependencies.now() - startedAt));
-          return { value, route, attempts };
+          return { value, route, attempts, reservation };
         } catch (thrown) {
+          reservation.refund();
           if (signal.aborted) {
             states.attemptEnded(route, null);
             throw signal.reason;
@@ -166,35 +202,35 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
 
   return {
     async complete(plan, request, signal, skipped = NO_SKIPS) {
-      const { value, route, attempts } = await runPlan(
+      const { value, route, attempts, reservation } = await runPlan(
         plan,
+        request,
         signal,
         settings.timeouts.attemptMs ?? null,
         skipped,
-        async (adapter, attemptSignal) => {
+        async (adapter, options, attemptReservation) => {
           const startedAt = dependencies.now();
-          const result = await adapter.complete(request, { signal: attemptSignal });
+          const result = await adapter.complete(request, options);
           const latencyMs = dependencies.now() - startedAt;
           states.attemptSucceeded(adapter.route, latencyMs, latencyMs);
           states.attemptEnded(adapter.route, { usage: result.usage, generationMs: latencyMs });
+          attemptReservation.settle(result.usage);
           return result;
         },
       );
-      return { result: value, route, attempts };
+      return { result: value, route, attempts, rateLimit: reservation.binding };
     },
 
     async openStream(plan, request, signal, skipped = NO_SKIPS) {
-      const { value, route, attempts } = await runPlan(
+      const { value, route, attempts, reservation } = await runPlan(
         plan,
+        request,
         signal,
         settings.timeouts.ttftMs,
         skipped,
-        async (adapter, attemptSignal) => {
+        async (adapter, options) => {
           const startedAt = dependencies.now();
-          const committed = await waitForCommit(
-            adapter.stream(request, { signal: attemptSignal }),
-            attemptSignal,
-          );
+          const committed = await waitForCommit(adapter.stream(request, options), options.signal);
           states.attemptSucceeded(adapter.route, dependencies.now() - startedAt, null);
           return committed;
         },
@@ -203,19 +239,26 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
       return {
         route,
         attempts,
+        rateLimit: reservation.binding,
         parts: replay(value.buffered, value.iterator),
         finish(end, failure) {
           if (finished) return;
           finished = true;
           if (failure !== null) states.attemptFailed(route, failure);
           states.attemptEnded(route, end);
+          // Billed for what was generated, also when the stream broke or the client left.
+          reservation.settle(end.usage);
         },
       };
     },
   };
 }
 
-function skippedAttempt(route: RouteTarget, reason: SkipReason, retryAfterMs: number | null): Attempt {
+function skippedAttempt(
+  route: RouteTarget,
+  reason: SkipReason | LimitReason,
+  retryAfterMs: number | null,
+): Attempt {
   return {
     route: route.id,
     provider: route.provider,

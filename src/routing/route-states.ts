@@ -260,6 +260,17 @@ export class RouteStates {
     }
   }
 
+  /**
+   * A successful answer spent the upstream's quota (`x-ratelimit-remaining-*: 0`): the route cools down until
+   * the upstream's reset, so the next request goes elsewhere instead of into a 429.
+   */
+  quotaExhausted(route: RouteTarget, resetMs: number): void {
+    const state = this.#state(route);
+    const until = this.#now() + resetMs;
+    if (state.cooldown === null || state.cooldown.until < until)
+      state.cooldown = { until, reason: 'cooldown' };
+  }
+
   /** Result of an active health check; an unhealthy route takes no traffic until a check passes. */
   setHealth(route: RouteTarget, healthy: boolean, detail: string | null): void {
     const state = this.#state(route);

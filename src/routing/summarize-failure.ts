@@ -2,7 +2,16 @@ import { GatewayError } from '../errors/index.js';
 import type { RouteTarget } from '../spec/index.js';
 import type { Attempt } from './attempt.js';
 
-const COOLDOWN_SKIPS = new Set<Attempt['reason']>(['cooldown', 'provider_cooldown']);
+/** Skips that mean "over a rate limit": with nothing else failing, the answer is 429, not 503. */
+const COOLDOWN_SKIPS = new Set<Attempt['reason']>([
+  'cooldown',
+  'provider_cooldown',
+  'rpm_limit',
+  'rpd_limit',
+  'tpm_limit',
+  'tpd_limit',
+  'concurrency_limit',
+]);
 
 function earliest(waits: readonly (number | null | undefined)[]): number | null {
   const known = waits.filter((wait): wait is number => typeof wait === 'number');

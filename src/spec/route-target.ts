@@ -25,6 +25,22 @@ export type AdapterKind =
   | 'cerebras'
   | 'mistral';
 
+/** Request and token quotas (models.yaml `limits:`), enforced by the limits layer. */
+export interface QuotaLimits {
+  readonly rpm?: number;
+  readonly rpd?: number;
+  readonly tpm?: number;
+  readonly tpd?: number;
+  readonly max_concurrency?: number;
+}
+
+/** The quotas a route is subject to: its own, its public model's (over all routes) and its provider's. */
+export interface RouteLimits {
+  readonly route: QuotaLimits;
+  readonly model: QuotaLimits;
+  readonly provider: QuotaLimits;
+}
+
 /** One way to serve one public model: an upstream endpoint plus the id it knows the model by. */
 export interface RouteTarget {
   /** Stable id, `<provider>/<provider_model_id>` made unique per model, e.g. `local-vllm/llama-3.1-8b`. */
@@ -53,4 +69,5 @@ export interface RouteTarget {
   readonly maxOutputTokens: number;
   /** Extra HTTP headers sent upstream (from config). */
   readonly headers: Readonly<Record<string, string>>;
+  readonly limits: RouteLimits;
 }

@@ -18,6 +18,7 @@ export function makeRoute(overrides: Partial<RouteTarget> & { id: string }): Rou
     contextLength: 8192,
     maxOutputTokens: 4096,
     headers: {},
+    limits: { route: {}, model: {}, provider: {} },
     ...overrides,
   };
 }

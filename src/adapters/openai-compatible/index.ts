@@ -7,10 +7,18 @@ import { createInvalidResponseError } from './error.js';
 import { isRecord } from './is-record.js';
 import { quirksFor } from './quirks.js';
 import { createUpstreamEndpoint, readBodyText, sendRequest } from './send-request.js';
+import { quotaExhaustedForMs } from '../quota-exhausted.js';
+import type { ResponseHeaders } from '../retry-after.js';
 
 export { quirksFor, type OpenAICompatibleQuirks } from './quirks.js';
 
 const CHAT_COMPLETIONS_PATH = '/chat/completions';
+
+function reportExhaustedQuota(headers: ResponseHeaders, options: AdapterCallOptions): void {
+  if (options.onQuotaExhausted === undefined) return;
+  const resetMs = quotaExhaustedForMs(headers);
+  if (resetMs !== null) options.onQuotaExhausted(resetMs);
+}
 const MODELS_PATH = '/models';
 
 /**
@@ -31,6 +39,7 @@ export function createOpenAICompatibleAdapter(
   async function complete(request: ChatRequest, options: AdapterCallOptions): Promise<ChatResult> {
     const body = convertRequest(request, route, quirks, { stream: false });
     const response = await sendRequest(endpoint, 'POST', CHAT_COMPLETIONS_PATH, body, options.signal, 0);
+    reportExhaustedQuota(response.headers, options);
     return convertResponse(await readBodyText(response.body, endpoint, options.signal), endpoint);
   }
 
@@ -38,6 +47,7 @@ export function createOpenAICompatibleAdapter(
     const body = convertRequest(request, route, quirks, { stream: true });
     const open = async (): Promise<OpenedStream> => {
       const response = await sendRequest(endpoint, 'POST', CHAT_COMPLETIONS_PATH, body, options.signal);
+      reportExhaustedQuota(response.headers, options);
       const contentType = response.headers['content-type'];
       if (typeof contentType === 'string' && contentType.startsWith('application/json')) {
         // The server ignored `stream: true` (some OpenAI-compatible servers do) and sent one completion.

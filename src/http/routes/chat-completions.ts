@@ -2,12 +2,17 @@ import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../../errors/index.js';
 import type { ChatService } from '../../gateway/chat-service.js';
 import { parseChatRequest } from '../../gateway/parse-chat-request.js';
+import type { ReleaseSlot, RequestQueue } from '../../limits/request-queue.js';
 import { createKeepAliveTicker } from '../keep-alive-ticker.js';
 import { sendChatStream } from '../send-chat-stream.js';
 
 export interface ChatCompletionsOptions {
   readonly service: ChatService;
   readonly keepAliveMs: number;
+  /** Admission: a request is validated first, then waits for a slot. */
+  readonly queue: RequestQueue;
+  /** A stream gives its slot back when its route commits (else when it ends). */
+  readonly releaseStreamAtCommit: boolean;
 }
 
 /** `POST /v1/chat/completions` and `/api/v1/chat/completions`: one handler, stream and non-stream. */
@@ -25,17 +30,29 @@ export function registerChatCompletions(app: FastifyInstance, options: ChatCompl
           );
         }
       });
+      const slot = options.queue.acquire(controller.signal);
+      const release: ReleaseSlot = typeof slot === 'function' ? slot : await slot;
       const context = { id: request.id, signal: controller.signal };
       if (!parsed.stream) {
-        const response = await options.service.complete(parsed, context);
-        return reply.headers(response.headers).send(response.body);
+        try {
+          const response = await options.service.complete(parsed, context);
+          return await reply.headers(response.headers).send(response.body);
+        } finally {
+          release();
+        }
       }
-      await sendChatStream(reply, options.service.stream(parsed, context), {
-        id: request.id,
-        requestedModel: parsed.requestedModel,
-        keepAlive,
-        signal: controller.signal,
-      });
+      const pending = options.service.stream(parsed, context);
+      if (options.releaseStreamAtCommit) pending.then(release, release);
+      try {
+        await sendChatStream(reply, pending, {
+          id: request.id,
+          requestedModel: parsed.requestedModel,
+          keepAlive,
+          signal: controller.signal,
+        });
+      } finally {
+        release();
+      }
       return reply;
     });
   }

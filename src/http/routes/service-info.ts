@@ -1,10 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RouteSnapshot } from '../../routing/route-states.js';
 import type { RouteTarget } from '../../spec/index.js';
+import type { RequestQueue } from '../../limits/request-queue.js';
+import type { StateStore } from '../../state/state-store.js';
 import type { GatewayView } from '../gateway-view.js';
 
 export interface ServiceInfoOptions {
   readonly view: () => GatewayView;
+  /** State store (limits, cooldowns) and admission queue, for `/health`. */
+  readonly store: StateStore;
+  readonly queue: RequestQueue;
   readonly version: string;
   readonly startedAtMs: number;
   readonly now: () => number;
@@ -99,8 +104,9 @@ export function registerServiceInfo(app: FastifyInstance, options: ServiceInfoOp
       })),
     );
     const unservable = models.filter((model) => model.routes.length === 0).map((model) => model.id);
+    const store = options.store.status();
     return {
-      status: enabled === 0 || unhealthy.length === enabled ? 'degraded' : 'ok',
+      status: enabled === 0 || unhealthy.length === enabled || !store.healthy ? 'degraded' : 'ok',
       version: options.version,
       uptime_seconds: Math.floor((options.now() - options.startedAtMs) / 1000),
       models: {
@@ -114,6 +120,12 @@ export function registerServiceInfo(app: FastifyInstance, options: ServiceInfoOp
         not_taking_traffic: unhealthy,
         disabled,
       },
+      state_store: {
+        kind: store.kind,
+        healthy: store.healthy,
+        ...(store.detail === null ? {} : { detail: store.detail }),
+      },
+      admission: { running: options.queue.running, waiting: options.queue.waiting },
       storage: {
         request_log: 'stdout',
         detail: 'each request is logged as one JSON line on stdout; database request logs are not built yet',

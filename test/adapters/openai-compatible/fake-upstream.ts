@@ -145,6 +145,7 @@ export function createTestRoute(
     rank: 1,
     pricing: { prompt: '0', completion: '0' },
     isLocal: true,
+    limits: { route: {}, model: {}, provider: {} },
     supportedParameters: new Set([
       'temperature',
       'top_p',
