@@ -24,6 +24,7 @@ import { createStrategy } from './routing/create-strategy.js';
 import { createExecutor } from './routing/executor.js';
 import { createHealthMonitor, type HealthMonitor } from './routing/health-monitor.js';
 import { liveWeights } from './routing/live-weights.js';
+import { createRouteStateSync } from './routing/route-state-sync.js';
 import { RouteStates } from './routing/route-states.js';
 import type { RouteContext } from './routing/routing-strategy.js';
 import { createWorkerLoadMonitor, type WorkerLoadMonitor } from './routing/worker-load-monitor.js';
@@ -156,6 +157,12 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
 
   let runtime = buildRuntime(initialConfig);
   const everyRoute = () => runtime.registry.models.flatMap((model) => model.routes);
+  // A shared store (Redis, SQLite) also carries cooldowns and open circuits between gateway processes.
+  const sync =
+    store.status().kind === 'memory'
+      ? null
+      : createRouteStateSync({ states, store, routes: everyRoute, now, intervalMs: 500 });
+  sync?.start();
 
   let healthMonitor: HealthMonitor;
   let loadMonitor: WorkerLoadMonitor;
@@ -230,10 +237,11 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
       startMonitors(config);
     },
     async refreshHealth() {
-      await Promise.all([healthMonitor.checkNow(), loadMonitor.scrapeNow()]);
+      await Promise.all([healthMonitor.checkNow(), loadMonitor.scrapeNow(), sync?.syncNow()]);
     },
     async close() {
       closing = true;
+      sync?.stop();
       healthMonitor.stop();
       loadMonitor.stop();
       const serverClosed = server.close();

@@ -71,7 +71,19 @@ export interface AttemptEnd {
 
 interface Cooldown {
   until: number;
-  reason: 'cooldown' | 'auth_error' | 'model_not_found';
+  reason: 'cooldown' | 'auth_error' | 'model_not_found' | 'circuit_open';
+}
+
+/**
+ * A change other gateway processes should know about: a route or provider that takes no traffic until
+ * `until` (shared through the state store, so replicas agree).
+ */
+export interface RouteSignal {
+  readonly scope: 'route' | 'provider';
+  /** Route id or provider slug. */
+  readonly name: string;
+  readonly reason: Cooldown['reason'];
+  readonly until: number;
 }
 
 class RouteState {
@@ -111,6 +123,8 @@ export class RouteStates {
   readonly #providerCooldowns = new Map<string, Cooldown>();
   #settings: RouteStatesSettings;
   readonly #now: () => number;
+  /** Set by the state sync: told about every new cooldown and every circuit that opens. */
+  onSignal: ((signal: RouteSignal) => void) | null = null;
 
   constructor(settings: RouteStatesSettings, now: () => number) {
     this.#settings = settings;
@@ -221,27 +235,68 @@ export class RouteStates {
       case 'rate_limited':
         state.counters.rateLimits += 1;
         state.cooldown = { until: now + (error.retryAfterMs ?? cooldowns.rateLimitMs), reason: 'cooldown' };
+        this.#signal('route', route.id, state.cooldown);
         return;
       case 'auth_error':
         this.#providerCooldowns.set(route.provider, {
           until: now + cooldowns.authErrorMs,
           reason: 'auth_error',
         });
+        this.#signal('provider', route.provider, this.#providerCooldowns.get(route.provider) as Cooldown);
         return;
       case 'model_not_found':
         state.counters.notFound += 1;
         state.cooldown = { until: now + cooldowns.modelNotFoundMs, reason: 'model_not_found' };
+        this.#signal('route', route.id, state.cooldown);
         return;
       case 'timeout':
         state.counters.timeouts += 1;
-        state.breaker.onFailure();
+        this.#breakerFailure(route, state);
         return;
       case 'server_error':
       case 'connection_error':
       case 'invalid_response':
       case 'interrupted':
-        state.breaker.onFailure();
+        this.#breakerFailure(route, state);
         return;
+    }
+  }
+
+  #breakerFailure(route: RouteTarget, state: RouteState): void {
+    const wasOpen = state.breaker.state() === 'open';
+    state.breaker.onFailure();
+    if (!wasOpen && state.breaker.state() === 'open') {
+      this.#signal('route', route.id, {
+        until: this.#now() + state.breaker.remainingOpenMs(),
+        reason: 'circuit_open',
+      });
+    }
+  }
+
+  #signal(scope: RouteSignal['scope'], name: string, cooldown: Cooldown): void {
+    this.onSignal?.({ scope, name, reason: cooldown.reason, until: cooldown.until });
+  }
+
+  /**
+   * A cooldown or open circuit another gateway process saw (from the shared state store). Applied as a
+   * cooldown: this process's own circuit breaker keeps its own counts.
+   */
+  applySignal(signal: RouteSignal): void {
+    if (signal.until <= this.#now()) return;
+    if (signal.scope === 'provider') {
+      const current = this.#providerCooldowns.get(signal.name);
+      if (current === undefined || current.until < signal.until) {
+        this.#providerCooldowns.set(signal.name, { until: signal.until, reason: signal.reason });
+      }
+      return;
+    }
+    let state = this.#routes.get(signal.name);
+    if (state === undefined) {
+      state = new RouteState(new CircuitBreaker(this.#settings.circuitBreaker, this.#now));
+      this.#routes.set(signal.name, state);
+    }
+    if (state.cooldown === null || state.cooldown.until < signal.until) {
+      state.cooldown = { until: signal.until, reason: signal.reason };
     }
   }
 
