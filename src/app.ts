@@ -77,7 +77,14 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
   const pools = createUpstreamPools({ connectTimeoutMs: initialConfig.routing.timeouts.connectMs });
   const probe = createHttpProbe(pools);
   const states = new RouteStates(initialConfig.routing, now);
-  const store = dependencies.store ?? createStateStore(initialConfig.state);
+  const store =
+    dependencies.store ??
+    createStateStore(initialConfig.state, (status) => {
+      if (status.healthy)
+        logger.info({ store: status.kind }, 'state store reachable: shared limits in force');
+      else
+        logger.warn({ store: status.kind, detail: status.detail }, 'state store unreachable: local limits');
+    });
   const queue = createRequestQueue({
     maxConcurrent: initialConfig.admission.maxConcurrent,
     maxWaiting: initialConfig.admission.maxWaiting,

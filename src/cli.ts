@@ -2,6 +2,8 @@
 import { existsSync } from 'node:fs';
 import { runCheckConfig } from './cli/check-config-command.js';
 import { parseFlags } from './cli/parse-flags.js';
+import cluster from 'node:cluster';
+import { runClusterPrimary } from './cli/run-cluster.js';
 import { runServe } from './cli/serve-command.js';
 import { runSimulateCommand } from './simulator/index.js';
 
@@ -12,6 +14,8 @@ Commands:
                  --host HOST          listen address (env HOST, default 127.0.0.1)
                  --port PORT          listen port (env PORT, default 8080)
                  --config-dir DIR     folder with models.yaml and routing.yaml (env CONFIG_DIR)
+                 --workers N          N gateway processes sharing the port (node:cluster); with REDIS_URL
+                                      their limits are global
   check-config   Validate the configuration; print the route table (secrets masked) or every problem.
                  --config-dir DIR
   simulate       Run a vLLM-like OpenAI-compatible upstream for demos, tests and benchmarks.
@@ -28,12 +32,23 @@ async function main(argv: readonly string[]): Promise<number> {
   const environment = process.env;
   switch (command) {
     case 'serve': {
-      const flags = parseFlags(rest, { host: 'string', port: 'number', 'config-dir': 'string' });
-      return runServe(environment, process.cwd(), {
+      const flags = parseFlags(rest, {
+        host: 'string',
+        port: 'number',
+        'config-dir': 'string',
+        workers: 'number',
+      });
+      const options = {
         ...(typeof flags.host === 'string' ? { host: flags.host } : {}),
         ...(typeof flags.port === 'number' ? { port: flags.port } : {}),
         ...(typeof flags['config-dir'] === 'string' ? { configDir: flags['config-dir'] } : {}),
-      });
+      };
+      const workers = typeof flags.workers === 'number' ? flags.workers : 1;
+      if (!Number.isInteger(workers) || workers < 1) throw new Error('--workers must be a whole number ≥ 1');
+      // Workers run this same command; only the primary forks.
+      if (workers > 1 && cluster.isPrimary)
+        return runClusterPrimary(workers, environment, process.cwd(), options);
+      return runServe(environment, process.cwd(), options);
     }
     case 'check-config': {
       const flags = parseFlags(rest, { 'config-dir': 'string' });
@@ -57,6 +72,8 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    // A cluster worker's IPC channel to the primary would keep it alive after a graceful stop.
+    if (cluster.isWorker) process.disconnect?.();
   },
   (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);

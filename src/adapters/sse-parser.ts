@@ -10,7 +10,10 @@ const LINE_FEED = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const COLON = 0x3a;
 const SPACE = 0x20;
-const DATA_PREFIX = Buffer.from('data:');
+/** `d`, `a`, `t`, `a`: a `data:` line is recognised byte by byte, cheaper than Buffer#compare per line. */
+const LOWER_D = 0x64;
+const LOWER_A = 0x61;
+const LOWER_T = 0x74;
 
 /**
  * Incremental parser for `text/event-stream` bodies (the WHATWG event-stream format): feed it the body's chunks
@@ -111,7 +114,14 @@ export class SseParser {
       return;
     }
     if (bytes[start] === COLON) return;
-    if (end - start >= 5 && bytes.compare(DATA_PREFIX, 0, 5, start, start + 5) === 0) {
+    if (
+      end - start >= 5 &&
+      bytes[start] === LOWER_D &&
+      bytes[start + 1] === LOWER_A &&
+      bytes[start + 2] === LOWER_T &&
+      bytes[start + 3] === LOWER_A &&
+      bytes[start + 4] === COLON
+    ) {
       this.appendData(readValue(bytes, start + 5, end));
       return;
     }

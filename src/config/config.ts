@@ -130,6 +130,8 @@ export interface StateSettings {
   /** Where limits, cooldowns and circuit state live (`STATE_STORE`). */
   readonly store: 'memory' | 'sqlite' | 'redis';
   readonly redisUrl: string | null;
+  /** Namespace of every Redis key (`REDIS_KEY_PREFIX`, default `hi:`): several gateways can share a Redis. */
+  readonly redisKeyPrefix: string;
   readonly sqlitePath: string;
 }
 

@@ -242,6 +242,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
     state: {
       store,
       redisUrl,
+      redisKeyPrefix: environment.REDIS_KEY_PREFIX?.trim() || 'hi:',
       sqlitePath: resolvePath(environment.STATE_SQLITE_PATH || 'var/db/state.db'),
     },
     storage: {

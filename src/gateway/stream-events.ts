@@ -22,7 +22,8 @@ export interface StreamEventsInput {
 function collectText(delta: ChatDelta, into: string[]): void {
   if (typeof delta.content === 'string') into.push(delta.content);
   if (typeof delta.reasoning === 'string') into.push(delta.reasoning);
-  for (const call of delta.tool_calls ?? []) {
+  if (delta.tool_calls === undefined) return;
+  for (const call of delta.tool_calls) {
     if (call.function?.name !== undefined) into.push(call.function.name);
     if (call.function?.arguments !== undefined) into.push(call.function.arguments);
   }

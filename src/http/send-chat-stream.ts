@@ -96,8 +96,11 @@ export async function sendChatStream(
       backpressure = false;
       return once(raw, 'drain', { signal: options.signal }).then(() => undefined);
     });
-    flush();
-    raw.end();
+    // The last events (usage, `[DONE]`) leave with the end of the response: one write instead of two.
+    const rest = batch;
+    batch = '';
+    if (rest === '' || raw.destroyed) raw.end();
+    else raw.end(rest);
   } catch (thrown) {
     if (!headersSent) throw thrown;
     raw.destroy();

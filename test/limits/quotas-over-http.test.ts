@@ -11,7 +11,6 @@ let b: Simulator;
 let clock = Date.UTC(2026, 10, 29, 12, 0, 0);
 let gateway: GatewayUnderTest;
 
-
 async function chat(model: string, extra: Record<string, unknown> = {}) {
   const response = await fetch(`${gateway.origin}/v1/chat/completions`, {
     method: 'POST',

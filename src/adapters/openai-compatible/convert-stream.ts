@@ -10,7 +10,7 @@ import {
   type ErrorContext,
 } from './error.js';
 import { isRecord, stringOrNull } from './is-record.js';
-import { FastChunkReader } from './fast-chunk.js';
+import { readPlainContent } from './fast-chunk.js';
 import { mapFinishReason } from './map-finish-reason.js';
 import { isEmptyDelta, normalizeDelta } from './normalize-message.js';
 
@@ -71,7 +71,6 @@ class StreamConverter implements AsyncIterableIterator<StreamPart> {
   /** The body ended, failed or is being drained: nothing left to destroy. */
   private isReleased = false;
   private readonly parser = new SseParser();
-  private readonly fastChunk = new FastChunkReader();
   private dataEventCount = 0;
   private hasFinished = false;
   private usage: Usage | null = null;
@@ -184,7 +183,7 @@ class StreamConverter implements AsyncIterableIterator<StreamPart> {
       }
       this.dataEventCount += 1;
       // Most events are one plain text token: read without JSON.parse; the same part the full path makes.
-      const content = this.fastChunk.read(data);
+      const content = readPlainContent(data);
       if (content !== undefined) {
         if (content !== '') {
           this.parts.push({
@@ -197,13 +196,9 @@ class StreamConverter implements AsyncIterableIterator<StreamPart> {
         }
         continue;
       }
-      const chunk = parseChunk(data, this.context);
-      const chunkUsage = chunk.usage ?? (isRecord(chunk.x_groq) ? chunk.x_groq.usage : undefined);
-      if (chunkUsage !== undefined && chunkUsage !== null) this.usage = convertUsage(chunkUsage) ?? this.usage;
-      if (!Array.isArray(chunk.choices)) continue;
-      for (let position = 0; position < chunk.choices.length; position += 1) {
-        const part = convertChoice(chunk.choices[position], position);
-        if (part === null) continue;
+      const converted = convertChunk(data, this.context);
+      if (converted.usage !== null) this.usage = converted.usage;
+      for (const part of converted.parts) {
         if (part.finishReason !== null) this.hasFinished = true;
         this.parts.push(part);
       }
@@ -250,6 +245,31 @@ export function* convertResultToParts(result: ChatResult): Generator<StreamPart,
     };
   }
   if (result.usage !== null) yield { kind: 'usage', usage: result.usage };
+}
+
+/** What one stream event carries: its delta parts, and its usage when it reports any. */
+export interface ConvertedChunk {
+  readonly parts: DeltaPart[];
+  readonly usage: Usage | null;
+}
+
+/**
+ * The full conversion of one stream event's data (JSON.parse, then each choice): the path for every event
+ * readPlainContent declines. Exported for the test that holds the two paths to the same result.
+ * Throws GatewayError: `invalid_response` when the data is not a JSON object, or the error the event carries.
+ */
+export function convertChunk(data: string, context: ErrorContext): ConvertedChunk {
+  const chunk = parseChunk(data, context);
+  const chunkUsage = chunk.usage ?? (isRecord(chunk.x_groq) ? chunk.x_groq.usage : undefined);
+  const usage = chunkUsage === undefined || chunkUsage === null ? null : convertUsage(chunkUsage);
+  const parts: DeltaPart[] = [];
+  if (Array.isArray(chunk.choices)) {
+    for (let position = 0; position < chunk.choices.length; position += 1) {
+      const part = convertChoice(chunk.choices[position], position);
+      if (part !== null) parts.push(part);
+    }
+  }
+  return { parts, usage };
 }
 
 function parseChunk(data: string, context: ErrorContext): Record<string, unknown> {

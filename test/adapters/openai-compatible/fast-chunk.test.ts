@@ -60,9 +60,16 @@ const ENCODERS: ReadonlyArray<(text: string) => string> = [
   (text) => JSON.stringify(text).replaceAll('/', '\\/'),
 ];
 
+/** The pieces of a plain vLLM token; the arrays below vary each. */
+const VLLM_HEAD =
+  '{"id":"chatcmpl-3a1b","object":"chat.completion.chunk","created":1767225602,"model":"meta-llama/Llama-3.1-8B-Instruct",';
+const PLAIN_OPENING = '"choices":[{"index":0,"delta":{"content":';
+const PLAIN_CHOICE_TAIL = '},"logprobs":null,"finish_reason":null}';
+const PLAIN_CHUNK_TAIL = ']}';
+
 /** The part of a chunk before `choices`, as different servers write it. */
 const HEADS = [
-  '{"id":"chatcmpl-3a1b","object":"chat.completion.chunk","created":1767225602,"model":"meta-llama/Llama-3.1-8B-Instruct",',
+  VLLM_HEAD,
   '{"id":"chatcmpl-9d0e","object":"chat.completion.chunk","created":1767225608,"model":"llama-3.3-70b-versatile","system_fingerprint":"fp_3f3b593e33",',
   '{"id":"chatcmpl-B1","object":"chat.completion.chunk","created":1767225600,"model":"gpt-4o-mini","service_tier":"default","system_fingerprint":null,',
   '{"id":"gen-1767225610-abc","provider":"DeepInfra","model":"deepseek/deepseek-r1","object":"chat.completion.chunk","created":1767225610,',
@@ -89,7 +96,7 @@ const HEADS = [
 
 /** Everything of the choice after the content string. */
 const CHOICE_TAILS = [
-  '},"logprobs":null,"finish_reason":null}',
+  PLAIN_CHOICE_TAIL,
   '},"finish_reason":null}',
   '},"finish_reason":null,"logprobs":null}',
   '},"finish_reason":null,"native_finish_reason":null,"logprobs":null}',
@@ -106,7 +113,7 @@ const CHOICE_TAILS = [
 
 /** What may follow the choices array. */
 const CHUNK_TAILS = [
-  ']}',
+  PLAIN_CHUNK_TAIL,
   '],"usage":null}',
   '],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}',
   '],"x_groq":{"id":"req_01"}}',
@@ -120,7 +127,7 @@ const CHUNK_TAILS = [
 ];
 
 const DELTA_OPENINGS = [
-  '"choices":[{"index":0,"delta":{"content":',
+  PLAIN_OPENING,
   '"choices":[{"index":1,"delta":{"content":',
   '"choices":[{"delta":{"content":',
   '"choices":[{"index":0,"delta":{"role":"assistant","content":',
@@ -144,7 +151,7 @@ function generateEvents(count: number): string[] {
     );
     if (random() < 0.3) {
       // Any head, even an invalid one, on an otherwise plain token.
-      events.push(pick(HEADS) + DELTA_OPENINGS[0] + JSON.stringify(text) + CHOICE_TAILS[0] + CHUNK_TAILS[0]);
+      events.push(pick(HEADS) + PLAIN_OPENING + JSON.stringify(text) + PLAIN_CHOICE_TAIL + PLAIN_CHUNK_TAIL);
     }
   }
   return events;
@@ -321,7 +328,7 @@ test('streams of mixed events give the same parts however the body is split', as
 });
 
 test('stopping iteration early destroys the body; a finished stream leaves it alone', async () => {
-  const token = `data: ${HEADS[0]}${DELTA_OPENINGS[0]}"a"${CHOICE_TAILS[0]}]}\n\n`;
+  const token = `data: ${VLLM_HEAD}${PLAIN_OPENING}"a"${PLAIN_CHOICE_TAIL}${PLAIN_CHUNK_TAIL}\n\n`;
   const open = (body: ChunkReader) => () => Promise.resolve({ kind: 'stream' as const, body });
   const early = createBody([[Buffer.from(token.repeat(3))], [Buffer.from(token)]]);
   const iterator = convertStream(open(early), CONTEXT, new AbortController().signal);
