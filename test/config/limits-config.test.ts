@@ -80,8 +80,8 @@ describe('limits and admission settings', () => {
     assert.deepEqual(
       problems({ STATE_STORE: 'etcd', MAX_CONCURRENT_REQUESTS: '0', GEMINI_TPM_LIMIT: 'lots' }),
       [
-        "environment STATE_STORE: must be memory, sqlite or redis, found 'etcd'",
         "environment GEMINI_TPM_LIMIT: must be a number of tokens (≤ 0 turns the limit off), found 'lots'",
+        "environment STATE_STORE: must be memory, sqlite or redis, found 'etcd'",
         "environment MAX_CONCURRENT_REQUESTS: must be a whole number ≥ 1, found '0'",
       ],
     );
