@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
-import { ConfigError, loadConfig, type Environment } from '../config/index.js';
+import type { Environment } from '../config/index.js';
 import { createLogger } from '../observability/create-logger.js';
-import type { ServeOptions } from './serve-command.js';
+import { loadConfigOrExplain, type ServeOptions } from './serve-command.js';
 
 /** A worker that keeps dying is not restarted forever: at most this many restarts a minute. */
 const MAX_RESTARTS_PER_MINUTE = 5;
@@ -18,16 +18,8 @@ export async function runClusterPrimary(
   cwd: string,
   options: ServeOptions,
 ): Promise<number> {
-  let config;
-  try {
-    config = loadConfig({ environment, cwd, overrides: options });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n\nThe gateway did not start.\n`);
-      return 1;
-    }
-    throw error;
-  }
+  const config = loadConfigOrExplain(environment, cwd, options);
+  if (config === null) return 1;
   const logger = createLogger(config.server.logLevel);
   if (config.state.store === 'memory') {
     logger.warn(

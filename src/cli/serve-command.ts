@@ -1,5 +1,5 @@
 import { createApp } from '../app.js';
-import { ConfigError, loadConfig, type Environment } from '../config/index.js';
+import { ConfigError, loadConfig, type Config, type Environment } from '../config/index.js';
 import { createLogger } from '../observability/create-logger.js';
 import { createConfigReloader } from './config-reloader.js';
 
@@ -12,24 +12,36 @@ export interface ServeOptions {
 /** How long in-flight requests get to finish on SIGTERM before the process exits anyway. */
 const SHUTDOWN_DEADLINE_MS = 30_000;
 
+/**
+ * The config for `serve`, or null after printing every problem (the process then exits 1). Errors that are
+ * not config problems propagate.
+ */
+export function loadConfigOrExplain(
+  environment: Environment,
+  cwd: string,
+  options: ServeOptions,
+): Config | null {
+  try {
+    return loadConfig({ environment, cwd, overrides: options });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(
+        `${error.message}\n\nThe gateway did not start. Fix the above, or run 'hybrid-inference check-config'.\n`,
+      );
+      return null;
+    }
+    throw error;
+  }
+}
+
 /** `hybrid-inference serve`: load and validate the config, listen, drain on SIGTERM/SIGINT. */
 export async function runServe(
   environment: Environment,
   cwd: string,
   options: ServeOptions,
 ): Promise<number> {
-  let config;
-  try {
-    config = loadConfig({ environment, cwd, overrides: options });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(
-        `${error.message}\n\nThe gateway did not start. Fix the above, or run 'hybrid-inference check-config'.\n`,
-      );
-      return 1;
-    }
-    throw error;
-  }
+  const config = loadConfigOrExplain(environment, cwd, options);
+  if (config === null) return 1;
   const logger = createLogger(config.server.logLevel);
   for (const warning of config.warnings) logger.warn(warning);
   const app = createApp(config, { logger });

@@ -1,5 +1,6 @@
 import type { RouteTarget } from '../spec/index.js';
 import type { HttpProbe } from '../adapters/http-probe.js';
+import { createPeriodicTask } from './periodic-task.js';
 import { routeOrigin } from './route-origin.js';
 import type { RouteStates } from './route-states.js';
 
@@ -45,9 +46,6 @@ function targetOf(route: RouteTarget, checkRemote: boolean): Omit<Target, 'route
  * renormalised); a passing one puts it back. Routes sharing an endpoint and key are probed once.
  */
 export function createHealthMonitor(options: HealthMonitorOptions): HealthMonitor {
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<void> | null = null;
-
   async function round(): Promise<void> {
     const targets = new Map<string, Target>();
     for (const route of options.routes()) {
@@ -81,24 +79,6 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
     );
   }
 
-  const checkNow = (): Promise<void> => {
-    running ??= round().finally(() => {
-      running = null;
-    });
-    return running;
-  };
-
-  return {
-    checkNow,
-    start() {
-      if (options.intervalMs <= 0 || timer !== null) return;
-      void checkNow();
-      timer = setInterval(() => void checkNow(), options.intervalMs);
-      timer.unref();
-    },
-    stop() {
-      if (timer !== null) clearInterval(timer);
-      timer = null;
-    },
-  };
+  const task = createPeriodicTask(round, options.intervalMs);
+  return { checkNow: task.runNow, start: task.start, stop: task.stop };
 }

@@ -1,5 +1,6 @@
 import type { RouteTarget } from '../spec/index.js';
 import type { StateStore } from '../state/state-store.js';
+import { createPeriodicTask } from './periodic-task.js';
 import type { RouteSignal, RouteStates } from './route-states.js';
 
 const ROUTE_REASONS: readonly RouteSignal['reason'][] = ['cooldown', 'model_not_found', 'circuit_open'];
@@ -30,8 +31,6 @@ export function createRouteStateSync(options: {
   readonly intervalMs: number;
 }): RouteStateSync {
   const { states, store, now } = options;
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<void> | null = null;
 
   states.onSignal = (signal) => {
     void store.setUntil(keyOf(signal.scope, signal.reason, signal.name), signal.until, now());
@@ -67,25 +66,14 @@ export function createRouteStateSync(options: {
     });
   }
 
-  const syncNow = (): Promise<void> => {
-    running ??= round()
-      .catch(() => undefined)
-      .finally(() => {
-        running = null;
-      });
-    return running;
-  };
-
+  const task = createPeriodicTask(() => round().catch(() => undefined), options.intervalMs, {
+    runAtStart: false,
+  });
   return {
-    syncNow,
-    start() {
-      if (timer !== null || options.intervalMs <= 0) return;
-      timer = setInterval(() => void syncNow(), options.intervalMs);
-      timer.unref();
-    },
+    syncNow: task.runNow,
+    start: task.start,
     stop() {
-      if (timer !== null) clearInterval(timer);
-      timer = null;
+      task.stop();
       states.onSignal = null;
     },
   };

@@ -1,6 +1,7 @@
 import type { RouteTarget } from '../spec/index.js';
 import type { HttpProbe } from '../adapters/http-probe.js';
 import { parseWorkerMetrics } from './parse-worker-metrics.js';
+import { createPeriodicTask } from './periodic-task.js';
 import { routeOrigin } from './route-origin.js';
 import type { RouteStates } from './route-states.js';
 
@@ -32,9 +33,6 @@ export function isScraped(route: RouteTarget): boolean {
  * counts the worker as saturated, so a worker that stops answering loses its traffic.
  */
 export function createWorkerLoadMonitor(options: WorkerLoadMonitorOptions): WorkerLoadMonitor {
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<void> | null = null;
-
   async function round(): Promise<void> {
     const byOrigin = new Map<string, RouteTarget[]>();
     for (const route of options.routes()) {
@@ -63,24 +61,6 @@ export function createWorkerLoadMonitor(options: WorkerLoadMonitorOptions): Work
     );
   }
 
-  const scrapeNow = (): Promise<void> => {
-    running ??= round().finally(() => {
-      running = null;
-    });
-    return running;
-  };
-
-  return {
-    scrapeNow,
-    start() {
-      if (options.intervalMs <= 0 || timer !== null) return;
-      void scrapeNow();
-      timer = setInterval(() => void scrapeNow(), options.intervalMs);
-      timer.unref();
-    },
-    stop() {
-      if (timer !== null) clearInterval(timer);
-      timer = null;
-    },
-  };
+  const task = createPeriodicTask(round, options.intervalMs);
+  return { scrapeNow: task.runNow, start: task.start, stop: task.stop };
 }

@@ -1,4 +1,4 @@
-import type { CounterWindow } from './state-store.js';
+import type { CounterCharge, CounterStanding, CounterWindow, ReserveResult } from './state-store.js';
 
 /** Minute windows are 60 buckets of one second: a window edge can let through at most 1/60 extra. */
 export const BUCKET_MS = 1000;
@@ -50,4 +50,53 @@ export function slidingMinute(
 /** A key's namespace per window, so one counter name can hold a minute and a day figure side by side. */
 export function windowKey(key: string, window: CounterWindow, now: number): string {
   return window === 'day' ? `${key}:d${dayOf(now)}` : `${key}:${window === 'minute' ? 'm' : 'c'}`;
+}
+
+/** What one counter holds now against one charge: used units, wait until the charge fits, reset time. */
+export interface CounterReading {
+  readonly used: number;
+  readonly waitMs: number;
+  readonly resetMs: number;
+}
+
+/**
+ * The reading of a counter from its stored figures (the same rules in every store): the minute from its
+ * buckets, the day and concurrency from their value. A full concurrency counter has no time to promise (a slot
+ * frees when a request ends), so it says one second.
+ */
+export function readCounter(
+  charge: CounterCharge,
+  now: number,
+  stored: { readonly buckets: () => Iterable<readonly [number, number]>; readonly value: () => number },
+): CounterReading {
+  const { window, limit, amount } = charge;
+  if (window === 'minute') {
+    const minute = slidingMinute(stored.buckets(), now, limit, amount);
+    return { used: minute.total, waitMs: minute.waitMs, resetMs: minute.oldestMs || 60_000 };
+  }
+  const used = stored.value();
+  if (window === 'day') {
+    const resetMs = msToNextDay(now);
+    return { used, waitMs: used + amount <= limit ? 0 : resetMs, resetMs };
+  }
+  return { used, waitMs: used + amount <= limit ? 0 : 1000, resetMs: 0 };
+}
+
+/** Checks every charge in order: the first that does not fit refuses them all; else the standings. */
+export function evaluateCharges(
+  charges: readonly CounterCharge[],
+  read: (charge: CounterCharge) => CounterReading,
+): ReserveResult {
+  const standings: CounterStanding[] = [];
+  for (const charge of charges) {
+    const { used, waitMs, resetMs } = read(charge);
+    if (waitMs > 0) return { admitted: false, key: charge.key, limit: charge.limit, retryAfterMs: waitMs };
+    standings.push({
+      key: charge.key,
+      limit: charge.limit,
+      remaining: charge.limit - used - charge.amount,
+      resetMs,
+    });
+  }
+  return { admitted: true, standings };
 }

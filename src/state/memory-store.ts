@@ -1,8 +1,7 @@
-import { bucketOf, dayOf, msToNextDay, slidingMinute } from './counter-math.js';
+import { bucketOf, dayOf, evaluateCharges, readCounter } from './counter-math.js';
 import type {
   CounterAdjustment,
   CounterCharge,
-  CounterStanding,
   ReserveResult,
   StateStore,
   StoreStatus,
@@ -41,43 +40,17 @@ export class MemoryStore implements StateStore {
   }
 
   reserve(charges: readonly CounterCharge[], now: number): Promise<ReserveResult> {
-    const standings: CounterStanding[] = [];
-    for (const charge of charges) {
-      let used: number;
-      let waitMs: number;
-      let resetMs: number;
-      if (charge.window === 'minute') {
-        const minute = slidingMinute(this.#minutes.get(charge.key) ?? [], now, charge.limit, charge.amount);
-        used = minute.total;
-        waitMs = minute.waitMs;
-        resetMs = minute.oldestMs || 60_000;
-      } else if (charge.window === 'day') {
-        used = this.#dayValue(charge.key, now);
-        resetMs = msToNextDay(now);
-        waitMs = used + charge.amount <= charge.limit ? 0 : resetMs;
-      } else {
-        used = this.#concurrent.get(charge.key) ?? 0;
-        resetMs = 0;
-        // A slot frees when a request ends; there is no time to promise, so a short poll interval.
-        waitMs = used + charge.amount <= charge.limit ? 0 : 1000;
-      }
-      if (waitMs > 0) {
-        return Promise.resolve({
-          admitted: false,
-          key: charge.key,
-          limit: charge.limit,
-          retryAfterMs: waitMs,
-        });
-      }
-      standings.push({
-        key: charge.key,
-        limit: charge.limit,
-        remaining: charge.limit - used - charge.amount,
-        resetMs,
-      });
+    const result = evaluateCharges(charges, (charge) =>
+      readCounter(charge, now, {
+        buckets: () => this.#minutes.get(charge.key) ?? [],
+        value: () =>
+          charge.window === 'day' ? this.#dayValue(charge.key, now) : (this.#concurrent.get(charge.key) ?? 0),
+      }),
+    );
+    if (result.admitted) {
+      for (const charge of charges) this.#apply(charge.key, charge.window, charge.amount, now, now);
     }
-    for (const charge of charges) this.#apply(charge.key, charge.window, charge.amount, now, now);
-    return Promise.resolve({ admitted: true, standings });
+    return Promise.resolve(result);
   }
 
   #apply(key: string, window: CounterCharge['window'], amount: number, chargedAt: number, now: number): void {

@@ -1,12 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { bucketOf, dayOf, MINUTE_BUCKETS, msToNextDay, slidingMinute } from './counter-math.js';
+import { bucketOf, dayOf, evaluateCharges, MINUTE_BUCKETS, readCounter } from './counter-math.js';
 import { MemoryStore } from './memory-store.js';
 import type {
   CounterAdjustment,
   CounterCharge,
-  CounterStanding,
   CounterWindow,
   ReserveResult,
   StateStore,
@@ -40,12 +39,6 @@ const SCHEMA_V1 = `
   CREATE TABLE IF NOT EXISTS state_owners (
     owner INTEGER PRIMARY KEY AUTOINCREMENT, pid INTEGER NOT NULL, seen_at INTEGER NOT NULL
   );`;
-
-interface Measure {
-  used: number;
-  waitMs: number;
-  resetMs: number;
-}
 
 function createStatements(db: Database.Database) {
   const counters = 'INSERT INTO state_counters (key, window, slot, value)';
@@ -186,38 +179,20 @@ export class SqliteStore implements StateStore {
     }
   }
 
-  #measure(charge: CounterCharge, now: number): Measure {
-    const { key, window, limit, amount } = charge;
-    if (window === 'minute') {
-      const rows = this.#statements.minuteRows.all(key, bucketOf(now) - MINUTE_BUCKETS);
-      const minute = slidingMinute(rows, now, limit, amount);
-      return { used: minute.total, waitMs: minute.waitMs, resetMs: minute.oldestMs || 60_000 };
-    }
-    if (window === 'day') {
-      const used = this.#statements.dayValue.get(key, dayOf(now)) ?? 0;
-      const resetMs = msToNextDay(now);
-      return { used, waitMs: used + amount <= limit ? 0 : resetMs, resetMs };
-    }
-    const used = this.#statements.concurrentValue.get(key) ?? 0;
-    // A slot frees when a request ends; there is no time to promise, so a short poll interval.
-    return { used, waitMs: used + amount <= limit ? 0 : 1000, resetMs: 0 };
-  }
-
   #reserveNow(charges: readonly CounterCharge[], now: number): ReserveResult {
-    const standings: CounterStanding[] = [];
-    for (const charge of charges) {
-      const { used, waitMs, resetMs } = this.#measure(charge, now);
-      if (waitMs > 0) return { admitted: false, key: charge.key, limit: charge.limit, retryAfterMs: waitMs };
-      standings.push({
-        key: charge.key,
-        limit: charge.limit,
-        remaining: charge.limit - used - charge.amount,
-        resetMs,
-      });
-    }
+    const result = evaluateCharges(charges, (charge) =>
+      readCounter(charge, now, {
+        buckets: () => this.#statements.minuteRows.all(charge.key, bucketOf(now) - MINUTE_BUCKETS),
+        value: () =>
+          charge.window === 'day'
+            ? (this.#statements.dayValue.get(charge.key, dayOf(now)) ?? 0)
+            : (this.#statements.concurrentValue.get(charge.key) ?? 0),
+      }),
+    );
+    if (!result.admitted) return result;
     for (const charge of charges) this.#apply(charge.key, charge.window, charge.amount, now, now);
     this.#sweep(now);
-    return { admitted: true, standings };
+    return result;
   }
 
   #apply(key: string, window: CounterWindow, amount: number, chargedAt: number, now: number): void {
