@@ -1,65 +1,20 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { after, test } from 'node:test';
 import { RedisStore } from '../../src/state/redis-store.js';
 import type { CounterCharge, StoreStatus } from '../../src/state/state-store.js';
+import { startPrivateRedis } from '../helpers/private-redis.js';
 import { T0 } from './store-conformance.js';
 
 // A private redis-server on a free port, so killing it never touches the Redis other tests share.
-const port = await freePort();
-const url = `redis://127.0.0.1:${port}`;
-let server: ChildProcess = await startRedis();
+const redis = await startPrivateRedis();
+const url = redis.url;
 const stores: RedisStore[] = [];
 const changes: StoreStatus[] = [];
 
 after(async () => {
   await Promise.all(stores.map((store) => store.close()));
-  await stopRedis('SIGKILL');
+  await redis.stop('SIGKILL');
 });
-process.on('exit', () => {
-  server.kill('SIGKILL');
-});
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address !== null
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-function startRedis(): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('redis-server did not start within 5 s')), 5000);
-    child.on('error', reject);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (!chunk.toString().includes('Ready to accept connections')) return;
-      clearTimeout(timer);
-      resolve(child);
-    });
-  });
-}
-
-function stopRedis(signal: NodeJS.Signals): Promise<void> {
-  if (server.exitCode !== null || server.signalCode !== null) return Promise.resolve();
-  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
-  server.kill('SIGCONT');
-  server.kill(signal);
-  return exited;
-}
 
 async function openStore(): Promise<RedisStore> {
   const store = await RedisStore.open({
@@ -108,7 +63,7 @@ test('a dead Redis degrades to local limits scaled to the share, and Redis is us
   await first.setUntil('cooldown', T0 + 600_000, T0);
   assert.equal(first.liveInstances, 2, 'the reserve counted both gateways');
 
-  await stopRedis('SIGKILL');
+  await redis.stop('SIGKILL');
   const limit = { key: 'rpm-outage', window: 'minute' as const, limit: 10, amount: 1 };
   assert.equal(await admittedOf(first, limit, 10), 5, 'half of the limit: two gateways were live');
   const status = first.status();
@@ -119,7 +74,7 @@ test('a dead Redis degrades to local limits scaled to the share, and Redis is us
   await first.adjust([{ key: 'held', window: 'concurrent', amount: -1, chargedAt: T0 }], T0);
   assert.equal((await first.reserve([held], T0)).admitted, true, 'released and taken again, locally');
 
-  server = await startRedis();
+  await redis.start();
   await waitFor(() => first.status().healthy && second.status().healthy, 'both stores to recover');
   assert.deepEqual(first.status(), { kind: 'redis', healthy: true, detail: null });
   // The restarted Redis is empty: the slot and the cooldown the first gateway holds were written back.
@@ -139,7 +94,7 @@ test('a dead Redis degrades to local limits scaled to the share, and Redis is us
 test('a Redis that stops answering (hung, not closed) times out fast and recovers', async () => {
   const store = await openStore();
   await waitFor(() => store.status().healthy, 'the store to be healthy');
-  server.kill('SIGSTOP');
+  await redis.stop('SIGSTOP');
   try {
     const charge = { key: 'rpm-hung', window: 'minute' as const, limit: 4, amount: 1 };
     const started = Date.now();
@@ -150,13 +105,13 @@ test('a Redis that stops answering (hung, not closed) times out fast and recover
     await store.adjust([{ key: 'rpm-hung', window: 'minute', amount: -1, chargedAt: T0 }], T0);
     assert.deepEqual(await store.getUntil(['nothing'], T0), [null]);
   } finally {
-    server.kill('SIGCONT');
+    redis.resume();
   }
   await waitFor(() => store.status().healthy, 'the store to recover');
 });
 
 test('a Redis down at start gives a degraded store, not a crash, and it connects when Redis comes up', async () => {
-  await stopRedis('SIGKILL');
+  await redis.stop('SIGKILL');
   const started = Date.now();
   const store = await openStore();
   assert.ok(Date.now() - started < 1000, `open took ${Date.now() - started} ms`);
@@ -164,7 +119,7 @@ test('a Redis down at start gives a degraded store, not a crash, and it connects
   assert.match(store.status().detail ?? '', new RegExp(`Redis at redis://127.0.0.1:${port} unreachable`));
   const charge = { key: 'rpm-start', window: 'minute' as const, limit: 3, amount: 1 };
   assert.equal(await admittedOf(store, charge, 4), 3, 'alone as far as it knows: the whole limit');
-  server = await startRedis();
+  await redis.start();
   await waitFor(() => store.status().healthy, 'the store to connect');
   assert.equal(await admittedOf(store, { ...charge, key: 'rpm-started' }, 4), 3);
 });
