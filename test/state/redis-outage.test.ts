@@ -116,7 +116,10 @@ test('a Redis down at start gives a degraded store, not a crash, and it connects
   const store = await openStore();
   assert.ok(Date.now() - started < 1000, `open took ${Date.now() - started} ms`);
   assert.equal(store.status().healthy, false);
-  assert.match(store.status().detail ?? '', new RegExp(`Redis at redis://127.0.0.1:${port} unreachable`));
+  assert.match(
+    store.status().detail ?? '',
+    new RegExp(`Redis at redis://127.0.0.1:${redis.port} unreachable`),
+  );
   const charge = { key: 'rpm-start', window: 'minute' as const, limit: 3, amount: 1 };
   assert.equal(await admittedOf(store, charge, 4), 3, 'alone as far as it knows: the whole limit');
   await redis.start();
