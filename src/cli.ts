@@ -14,8 +14,8 @@ Commands:
                  --host HOST          listen address (env HOST, default 127.0.0.1)
                  --port PORT          listen port (env PORT, default 8080)
                  --config-dir DIR     folder with models.yaml and routing.yaml (env CONFIG_DIR)
-                 --workers N          N gateway processes sharing the port (node:cluster); with REDIS_URL
-                                      their limits are global
+                 --workers N          N gateway processes sharing the port (node:cluster); their limits
+                                      are global with REDIS_URL (or STATE_STORE=sqlite on one host)
   check-config   Validate the configuration; print the route table (secrets masked) or every problem.
                  --config-dir DIR
   simulate       Run a vLLM-like OpenAI-compatible upstream for demos, tests and benchmarks.

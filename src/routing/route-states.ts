@@ -322,8 +322,10 @@ export class RouteStates {
   quotaExhausted(route: RouteTarget, resetMs: number): void {
     const state = this.#state(route);
     const until = this.#now() + resetMs;
-    if (state.cooldown === null || state.cooldown.until < until)
+    if (state.cooldown === null || state.cooldown.until < until) {
       state.cooldown = { until, reason: 'cooldown' };
+      this.#signal('route', route.id, state.cooldown);
+    }
   }
 
   /** Result of an active health check; an unhealthy route takes no traffic until a check passes. */

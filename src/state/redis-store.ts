@@ -44,7 +44,7 @@ const MINUTE_TTL_MS = (MINUTE_BUCKETS + 1) * 1000;
 const CONCURRENT_TTL_MS = 3_600_000;
 
 /**
- * The StateStore shared by every gateway process through Redis (docs/state.md). Each reserve and each
+ * The StateStore shared by every gateway process through Redis (docs/limits.md). Each reserve and each
  * adjustment is one atomic Lua script; every key expires. When Redis is unreachable or slow (any operation
  * over `commandTimeoutMs`), the store degrades: it serves from local counters with every limit scaled to this
  * gateway's share (1 / live gateways last seen), reports `healthy: false`, and probes Redis until it answers,

@@ -1,0 +1,868 @@
+// Limiter benchmark: what the quota limiter adds to a request. The same open-loop load at a fixed rate goes
+// through gateways that differ only in their quota setup — no limits, limits with state in memory, in Redis,
+// in SQLite — alternating between variants over rounds. Reports latency percentiles and what each variant
+// adds over the one without limits. See bench/README.md.
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { Pool } from 'undici';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
+const cliPath = join(repo, 'dist', 'cli.js');
+/** The V8 flags `npm start` and the `hybrid-inference` bin run the gateway with (package.json config). */
+const gatewayNodeFlags = (
+  JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')).config?.node_flags ?? ''
+)
+  .split(' ')
+  .filter((flag) => flag !== '');
+const MODEL = 'bench-model';
+const CHAT_PATH = '/v1/chat/completions';
+const VARIANTS = ['none', 'memory', 'redis', 'sqlite'];
+/**
+ * The limits of every limited variant: far above what the load can reach (a 429 fails the run), but each one
+ * is a counter the limiter checks and charges. `tpm` makes it estimate the prompt's tokens (the tokenizer).
+ */
+const LIMITS = { rpm: 100_000_000, rpd: 1_000_000_000, tpm: 1_000_000_000, max_concurrency: 10_000 };
+/** CPU % (of one core) used by processes outside the benchmark above which a run is flagged as noisy. */
+const NOISE_CPU_PERCENT = 10;
+/** Harness lateness in sending a request on schedule above which the run is flagged (ms). */
+const LAG_WARN_MS = 5;
+
+const usage = `Usage: node bench/limiter/run.mjs [flags]     (npm run bench:limiter -- [flags])
+
+Gateways (one per variant, all started at once, loaded one at a time):
+  none     the route has no limits (the baseline)
+  memory   the route has limits { rpm, rpd, tpm, max_concurrency } far above the load; STATE_STORE=memory
+  redis    the same limits; STATE_STORE=redis, REDIS_URL, a REDIS_KEY_PREFIX unique to the run
+  sqlite   the same limits; STATE_STORE=sqlite, STATE_SQLITE_PATH in the temp dir
+
+Load (open loop: one non-stream request every 1/rate s, whatever the answers take):
+  --rate R              requests per second (default 200)
+  --duration S          measured seconds per variant per round (default 10)
+  --warmup S            unmeasured seconds at the same rate before each measured run (default 2)
+  --rounds N            rounds; each runs every variant, the order rotating between rounds (default 3)
+  --variants LIST       comma list of ${VARIANTS.join(',')} (default all; "added" needs none)
+  --response-tokens N   simulator answer length in tokens, also the body's max_tokens (default 8)
+  --request-timeout S   a request not answered by then fails the run (default 30)
+
+Environment:
+  --redis-url URL       Redis of the redis variant (default $REDIS_URL, else redis://127.0.0.1:6379)
+  --pin / --no-pin      pin with taskset: gateways on core 1, simulator + this harness on core 0
+                        (default on when nproc >= 2 and taskset exists; Redis itself is not pinned)
+  --gateway-log-level L LOG_LEVEL of the gateways (default warn)
+  --out DIR             where the JSON result goes (default bench/results)
+  --help                show this text
+`;
+
+// ---------------------------------------------------------------- options
+
+function parseOptions(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rate: { type: 'string', default: '200' },
+      duration: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '2' },
+      rounds: { type: 'string', default: '3' },
+      variants: { type: 'string', default: VARIANTS.join(',') },
+      'response-tokens': { type: 'string', default: '8' },
+      'request-timeout': { type: 'string', default: '30' },
+      'redis-url': { type: 'string', default: process.env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379' },
+      pin: { type: 'boolean' },
+      'no-pin': { type: 'boolean' },
+      'gateway-log-level': { type: 'string', default: 'warn' },
+      out: { type: 'string', default: join(repo, 'bench', 'results') },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  const number = (name, minimum, integer) => {
+    const value = Number(values[name]);
+    if (!Number.isFinite(value) || value < minimum || (integer && !Number.isInteger(value)))
+      throw new Error(
+        `--${name} expects ${integer ? 'an integer' : 'a number'} >= ${minimum}, got '${values[name]}'`,
+      );
+    return value;
+  };
+  const variants = values.variants
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  for (const variant of variants)
+    if (!VARIANTS.includes(variant))
+      throw new Error(`--variants: unknown '${variant}'; known: ${VARIANTS.join(', ')}`);
+  if (variants.length === 0) throw new Error('--variants: name at least one variant');
+  if (values.pin && values['no-pin']) throw new Error('--pin and --no-pin contradict each other');
+  if (!/^rediss?:\/\//.test(values['redis-url']))
+    throw new Error(`--redis-url must be a redis:// or rediss:// URL, got '${values['redis-url']}'`);
+  return {
+    help: values.help,
+    rate: number('rate', 0.1, false),
+    durationS: number('duration', 0.1, false),
+    warmupS: number('warmup', 0, false),
+    rounds: number('rounds', 1, true),
+    variants: VARIANTS.filter((variant) => variants.includes(variant)),
+    responseTokens: number('response-tokens', 1, true),
+    requestTimeoutS: number('request-timeout', 0.1, false),
+    redisUrl: values['redis-url'],
+    pin: values['no-pin'] ? false : (values.pin ?? null),
+    gatewayLogLevel: values['gateway-log-level'],
+    outDir: resolve(values.out),
+  };
+}
+
+// ---------------------------------------------------------------- processes
+
+const children = new Map();
+let tmpDir = null;
+let shuttingDown = false;
+/** Redis keys of this run: deleted at the end, whatever happens. */
+let redisCleanup = null;
+
+function hasTaskset() {
+  try {
+    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Binds port 0 `count` times at once (so the ports differ), then releases them for the children. */
+async function freePorts(count) {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise((resolvePort, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolvePort(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => server.address().port);
+  await Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
+  return ports;
+}
+
+function logTail(child, lines = 15) {
+  try {
+    return readFileSync(child.logPath, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no output)';
+  }
+}
+
+function startChild(name, nodeArgs, { core, pin, env = process.env, cwd = repo }) {
+  const logPath = join(tmpDir, `${name}.log`);
+  const fd = openSync(logPath, 'a');
+  const command = pin ? 'taskset' : process.execPath;
+  const args = pin ? ['-c', String(core), process.execPath, ...nodeArgs] : nodeArgs;
+  const proc = spawn(command, args, { cwd, env, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  const child = { name, proc, pid: proc.pid, logPath, exited: null };
+  children.set(name, child);
+  proc.once('exit', (code, signal) => {
+    child.exited = { code, signal };
+    if (!shuttingDown) {
+      const busy = /EADDRINUSE/.test(logTail(child, 50)) ? ' (its port is busy: EADDRINUSE)' : '';
+      void shutdown(
+        1,
+        `${name} (pid ${child.pid}) exited unexpectedly${busy}: code ${code}, signal ${signal}\n${logTail(child)}`,
+      );
+    }
+  });
+  return child;
+}
+
+async function waitHealthy(child, port) {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exited !== null)
+      throw new Error(`${child.name} exited before listening on ${port}:\n${logTail(child)}`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/health`);
+      await response.arrayBuffer();
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(50);
+  }
+  throw new Error(`${child.name} did not answer GET /health on port ${port} within 15 s:\n${logTail(child)}`);
+}
+
+async function shutdown(code, message) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  if (message) process.stderr.write(`\n${message}\n`);
+  const running = [...children.values()].filter((child) => child.exited === null);
+  for (const child of running) child.proc.kill('SIGTERM');
+  await Promise.race([
+    Promise.all(running.map((child) => new Promise((done) => child.proc.once('exit', done)))),
+    sleep(10_000),
+  ]);
+  for (const child of children.values()) if (child.exited === null) child.proc.kill('SIGKILL');
+  // After the gateways are gone (a gateway stopping cleanly writes its leave to Redis).
+  if (redisCleanup !== null) {
+    const note = await redisCleanup().catch((error) => `could not delete them: ${error?.message ?? error}`);
+    process.stdout.write(`${note}\n`);
+  }
+  if (tmpDir !== null) rmSync(tmpDir, { recursive: true, force: true });
+  process.exit(code);
+}
+
+process.on('exit', () => {
+  for (const child of children.values()) if (child.exited === null) child.proc.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.on(signal, () => void shutdown(130, `${signal}: stopping`));
+
+// ---------------------------------------------------------------- Redis
+
+/** Connects to Redis once (fails fast with a clear message when it is not there). */
+async function openRedis(url) {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+  });
+  redis.on('error', () => {}); // reported through the failing command
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    redis.disconnect();
+    throw new Error(
+      `Redis at ${url} does not answer (${error?.message ?? error}); start it, pass --redis-url, or leave ` +
+        `the redis variant out (--variants none,memory,sqlite)`,
+    );
+  }
+  return redis;
+}
+
+/** Deletes every key under `prefix` (SCAN + UNLINK); returns how many went. */
+async function deleteKeys(redis, prefix) {
+  let cursor = '0';
+  let deleted = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) deleted += await redis.unlink(...keys);
+  } while (cursor !== '0');
+  return deleted;
+}
+
+// ---------------------------------------------------------------- /proc sampling
+
+function readRssKb(pid) {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match === null ? Number.NaN : Number(match[1]);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+let clockTicks = 100;
+function readCpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime + stime, all threads
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU seconds the whole machine spent busy (all cores), from the first line of /proc/stat. */
+function readSystemBusySeconds() {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8')
+      .split('\n', 1)[0]
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = fields;
+    return (user + nice + system + irq + softirq + (steal ?? 0)) / clockTicks;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+// ---------------------------------------------------------------- load
+
+/**
+ * Sends one non-stream chat request and reads the whole body. Latency is request handed to the pool → last
+ * byte. ok = 200, a chat completion with content, and the `x-ratelimit-limit` header exactly when the
+ * variant has limits (proof that the limiter admitted it).
+ */
+async function sendRequest(pool, body, limited, timeoutMs) {
+  const sentAt = performance.now();
+  const result = { ok: false, status: 0, latencyMs: Number.NaN, error: null };
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const signal = controller.signal;
+  try {
+    const response = await pool.request({
+      method: 'POST',
+      path: CHAT_PATH,
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body,
+      signal,
+    });
+    const text = await response.body.text();
+    result.latencyMs = performance.now() - sentAt;
+    result.status = response.statusCode;
+    if (response.statusCode !== 200) {
+      result.error = `HTTP ${response.statusCode}: ${text.slice(0, 300)}`;
+      return result;
+    }
+    let parsed = null;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // reported below
+    }
+    const content = parsed?.choices?.[0]?.message?.content;
+    const hasLimitHeader = response.headers['x-ratelimit-limit'] !== undefined;
+    if (typeof content !== 'string' || content === '')
+      result.error = `200 without a chat completion carrying content: ${text.slice(0, 300)}`;
+    else if (hasLimitHeader !== limited)
+      result.error = limited
+        ? 'no x-ratelimit-limit header: the limiter did not admit this request'
+        : `x-ratelimit-limit ${response.headers['x-ratelimit-limit']} on a route without limits`;
+    else result.ok = true;
+  } catch (error) {
+    result.latencyMs = performance.now() - sentAt;
+    result.error = signal.aborted
+      ? `no answer within ${timeoutMs / 1000} s`
+      : `${error?.code ?? error?.name}: ${error?.message ?? error}`;
+  } finally {
+    clearTimeout(timer);
+  }
+  return result;
+}
+
+/**
+ * Open loop: request i is sent at i / rate s from the start, whatever the earlier answers take. Requests
+ * scheduled before `warmupMs` are not measured. Returns when every answer is in.
+ */
+async function replay(pool, options, body, limited) {
+  const intervalMs = 1000 / options.rate;
+  const warmupCount = Math.round(options.warmupS * options.rate);
+  const total = warmupCount + Math.round(options.durationS * options.rate);
+  const timeoutMs = options.requestTimeoutS * 1000;
+  const pending = [];
+  const lags = new Float64Array(total);
+  const startedAt = performance.now();
+  for (let index = 0; index < total; index += 1) {
+    const due = startedAt + index * intervalMs;
+    const waitMs = due - performance.now();
+    if (waitMs > 1) await sleep(waitMs - 0.5);
+    while (performance.now() < due) {
+      // the last half millisecond: spin, setTimeout is too coarse at 200+ req/s
+    }
+    lags[index] = performance.now() - due;
+    pending.push(sendRequest(pool, body, limited, timeoutMs));
+  }
+  const results = await Promise.all(pending);
+  return {
+    warmup: results.slice(0, warmupCount),
+    measured: results.slice(warmupCount),
+    lags: lags.slice(warmupCount),
+    elapsedMs: performance.now() - startedAt,
+  };
+}
+
+// ---------------------------------------------------------------- gateway config
+
+function modelsYaml(simPort, limited) {
+  const limits = `{ ${Object.entries(LIMITS)
+    .map(([key, value]) => `${key}: ${value}`)
+    .join(', ')} }`;
+  return [
+    'models:',
+    `  - id: ${MODEL}`,
+    '    name: Bench Model',
+    "    pricing: { prompt: '0', completion: '0' }",
+    '    route:',
+    '      - kind: vllm',
+    `        base_url: http://127.0.0.1:${simPort}/v1`,
+    `        provider_model_id: ${MODEL}`,
+    ...(limited ? [`        limits: ${limits}`] : []),
+    '',
+  ].join('\n');
+}
+
+function gatewayEnv(options, variant, dir, redisKeyPrefix) {
+  const env = {
+    ...process.env,
+    LOG_LEVEL: options.gatewayLogLevel,
+    SQLITE_DB_PATH: join(dir, 'requests.db'),
+  };
+  for (const key of [
+    'CONFIG_DIR',
+    'MODELS_CONFIG',
+    'ROUTING_CONFIG',
+    'HOST',
+    'PORT',
+    'LOCAL_BASE_URL',
+    'OFFLOAD',
+    'REDIS_URL',
+    'REDIS_KEY_PREFIX',
+    'STATE_STORE',
+    'STATE_SQLITE_PATH',
+    'RATE_LIMIT_ENABLED',
+    'DATABASE_URL',
+    'OPENROUTER_SQLITE_DB',
+    'ADMIN_API_KEY',
+    'MAX_CONCURRENT_REQUESTS',
+    'REQUEST_QUEUE_MAX_WAITING_REQUESTS',
+  ])
+    delete env[key];
+  if (variant === 'none' || variant === 'memory') env.STATE_STORE = 'memory';
+  if (variant === 'redis') {
+    env.STATE_STORE = 'redis';
+    env.REDIS_URL = options.redisUrl;
+    env.REDIS_KEY_PREFIX = redisKeyPrefix;
+  }
+  if (variant === 'sqlite') {
+    env.STATE_STORE = 'sqlite';
+    env.STATE_SQLITE_PATH = join(dir, 'state.db');
+  }
+  return env;
+}
+
+/** The gateway's own view of its state store (GET /health): the variant's kind, healthy (not degraded). */
+async function checkStore(gateway) {
+  const response = await fetch(`http://127.0.0.1:${gateway.port}/health`);
+  const health = await response.json();
+  const store = health.state_store ?? {};
+  const expected = gateway.variant === 'none' ? 'memory' : gateway.variant;
+  if (store.kind !== expected || store.healthy !== true)
+    throw new Error(
+      `gateway ${gateway.variant}: state store ${JSON.stringify(store)}, expected kind ${expected} and healthy` +
+        ' (a degraded Redis store counts locally: the numbers would not measure Redis)',
+    );
+  return store;
+}
+
+// ---------------------------------------------------------------- statistics
+
+function percentile(sorted, q) {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+function latencyStats(latencies) {
+  const sorted = Float64Array.from(latencies).sort();
+  const sum = sorted.reduce((total, value) => total + value, 0);
+  return {
+    p50: percentile(sorted, 0.5),
+    p90: percentile(sorted, 0.9),
+    p99: percentile(sorted, 0.99),
+    max: sorted.length === 0 ? Number.NaN : sorted[sorted.length - 1],
+    mean: sorted.length === 0 ? Number.NaN : sum / sorted.length,
+  };
+}
+
+// ---------------------------------------------------------------- printing
+
+const fmtMs = (value) => (Number.isFinite(value) ? value.toFixed(3) : '-');
+const fmtSigned = (value) => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(3)}` : '-');
+const fmtMb = (kb) => (Number.isFinite(kb) ? (kb / 1024).toFixed(1) : '-');
+const fmtPct = (value) => (Number.isFinite(value) ? value.toFixed(0) : '-');
+
+function table(header, rows) {
+  const widths = header.map((cell, column) =>
+    Math.max(cell.length, ...rows.map((row) => String(row[column]).length)),
+  );
+  const line = (row) =>
+    row
+      .map((cell, column) =>
+        column === 0 ? String(cell).padEnd(widths[column]) : String(cell).padStart(widths[column]),
+      )
+      .join('  ');
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+}
+
+function print(text = '') {
+  process.stdout.write(`${text}\n`);
+}
+
+// ---------------------------------------------------------------- main
+
+function checkBuild() {
+  let built;
+  try {
+    built = statSync(cliPath).mtimeMs;
+  } catch {
+    throw new Error(
+      `${relative(process.cwd(), cliPath)} is missing: run 'npm run build' (or 'npm run bench:limiter')`,
+    );
+  }
+  const newest = readdirSync(join(repo, 'src'), { recursive: true })
+    .filter((file) => String(file).endsWith('.ts'))
+    .reduce((latest, file) => Math.max(latest, statSync(join(repo, 'src', String(file))).mtimeMs), 0);
+  if (newest > built)
+    print(`warning: src/ is newer than dist/ — run 'npm run build' to benchmark the current code`);
+}
+
+/** One measured run of one variant: the load, plus RSS (max, every 200 ms) and CPU of the gateway. */
+async function runVariant(gateway, options, body) {
+  await checkStore(gateway);
+  const pid = gateway.child.pid;
+  let maxRssKb = readRssKb(pid);
+  const sampler = setInterval(() => (maxRssKb = Math.max(maxRssKb, readRssKb(pid))), 200);
+  const watched = [...children.values()].map((child) => child.pid).concat(process.pid);
+  const ourCpu = () => watched.reduce((sum, watchedPid) => sum + readCpuSeconds(watchedPid), 0);
+  const cpuBefore = readCpuSeconds(pid);
+  const ourBefore = ourCpu();
+  const systemBefore = readSystemBusySeconds();
+  let replayed;
+  try {
+    replayed = await replay(gateway.pool, options, body, gateway.variant !== 'none');
+  } finally {
+    clearInterval(sampler);
+  }
+  maxRssKb = Math.max(maxRssKb, readRssKb(pid));
+  const elapsedS = replayed.elapsedMs / 1000;
+  const gatewayCpuS = readCpuSeconds(pid) - cpuBefore;
+  const otherCpuS = Math.max(0, readSystemBusySeconds() - systemBefore - (ourCpu() - ourBefore));
+  await checkStore(gateway);
+  const all = replayed.warmup.concat(replayed.measured);
+  const failures = all.filter((result) => !result.ok);
+  const statuses = {};
+  for (const result of all) statuses[result.status] = (statuses[result.status] ?? 0) + 1;
+  const latencies = replayed.measured.filter((result) => result.ok).map((result) => result.latencyMs);
+  const lags = Float64Array.from(replayed.lags).sort();
+  return {
+    requests: replayed.measured.length,
+    ok: latencies.length,
+    sent: all.length,
+    failed: failures.length,
+    statuses,
+    failureSamples: [...new Set(failures.map((result) => result.error))].slice(0, 5),
+    ...latencyStats(latencies),
+    latencies: latencies.map((value) => Math.round(value * 1000) / 1000),
+    maxRssKb,
+    gatewayCpuPercent: (gatewayCpuS / elapsedS) * 100,
+    gatewayCpuUsPerRequest: (gatewayCpuS / all.length) * 1e6,
+    otherCpuPercent: (otherCpuS / elapsedS) * 100,
+    lagP99Ms: percentile(lags, 0.99),
+    lagMaxMs: lags.length === 0 ? Number.NaN : lags[lags.length - 1],
+  };
+}
+
+async function main() {
+  const options = parseOptions(process.argv.slice(2));
+  if (options.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  checkBuild();
+  const nproc = os.availableParallelism();
+  const taskset = hasTaskset();
+  const pin = options.pin ?? (nproc >= 2 && taskset);
+  if (pin && !taskset) throw new Error('--pin needs taskset (util-linux), which is not installed');
+  if (pin && nproc < 2) throw new Error(`--pin needs 2 cores, this machine has ${nproc}`);
+  try {
+    clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    // keep 100
+  }
+  if (pin) execFileSync('taskset', ['-a', '-pc', '0', String(process.pid)], { stdio: 'ignore' });
+
+  const startedAt = new Date().toISOString();
+  tmpDir = mkdtempSync(join(os.tmpdir(), 'hybrid-inference-bench-limiter-'));
+  const redisKeyPrefix = `bench-limiter:${process.pid}-${Date.now().toString(36)}:`;
+  let redisVersion = null;
+  if (options.variants.includes('redis')) {
+    const redis = await openRedis(options.redisUrl);
+    redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown';
+    redisCleanup = async () => {
+      try {
+        const deleted = await deleteKeys(redis, redisKeyPrefix);
+        return `redis: deleted ${deleted} keys under ${redisKeyPrefix}`;
+      } finally {
+        redis.disconnect();
+      }
+    };
+  }
+
+  const [simPort, ...gatewayPorts] = await freePorts(1 + options.variants.length);
+  const simulator = startChild(
+    'simulator',
+    [
+      cliPath,
+      'simulate',
+      '--port',
+      String(simPort),
+      '--model',
+      MODEL,
+      '--ttft-ms',
+      '0',
+      '--tokens-per-second',
+      '0',
+      '--max-concurrency',
+      '0',
+      '--response-tokens',
+      String(options.responseTokens),
+    ],
+    { core: 0, pin },
+  );
+  await waitHealthy(simulator, simPort);
+
+  const gateways = options.variants.map((variant, index) => {
+    const dir = join(tmpDir, variant);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'models.yaml'), modelsYaml(simPort, variant !== 'none'));
+    writeFileSync(join(dir, 'routing.yaml'), 'routing_strategy: weighted\n');
+    const port = gatewayPorts[index];
+    const child = startChild(
+      `gateway-${variant}`,
+      [...gatewayNodeFlags, cliPath, 'serve', '--port', String(port), '--config-dir', dir],
+      { core: 1, pin, env: gatewayEnv(options, variant, dir, redisKeyPrefix), cwd: dir }, // no .env of the repo
+    );
+    const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 256, keepAliveTimeout: 30_000 });
+    return { variant, port, child, pool };
+  });
+  await Promise.all(gateways.map((gateway) => waitHealthy(gateway.child, gateway.port)));
+  for (const gateway of gateways) gateway.store = await checkStore(gateway);
+
+  const body = JSON.stringify({
+    model: MODEL,
+    messages: [{ role: 'user', content: 'Say something short' }],
+    max_tokens: options.responseTokens,
+  });
+  const cpuModel = os.cpus()[0]?.model ?? 'unknown';
+  print(
+    `hybrid-inference limiter benchmark — node ${process.version}, ${nproc} cores (${cpuModel}), ${os.platform()} ${os.release()}`,
+  );
+  print(
+    pin
+      ? 'pinning: gateways on core 1; simulator + load (this harness) on core 0; Redis not pinned'
+      : 'pinning: off (numbers are noisier; processes compete for cores)',
+  );
+  print(
+    `simulator: ttft 0 ms, max speed, ${options.responseTokens} tokens; gateways: LOG_LEVEL=${options.gatewayLogLevel}, node ${gatewayNodeFlags.join(' ') || '(default flags)'}`,
+  );
+  print(
+    `limits (all but none): ${JSON.stringify(LIMITS)}` +
+      (redisVersion === null
+        ? ''
+        : `; redis ${redisVersion} at ${options.redisUrl}, prefix ${redisKeyPrefix}`),
+  );
+  print(
+    `plan: ${options.rounds} rounds × ${options.variants.length} variants × (${options.warmupS} s warm-up + ${options.durationS} s measured) at ${options.rate} req/s open loop, non-stream, order rotating`,
+  );
+  print(
+    `load average before start: ${os
+      .loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ')} (1, 5, 15 min)`,
+  );
+  print(
+    `RSS before load (MB): ${gateways.map((gateway) => `${gateway.variant} ${fmtMb(readRssKb(gateway.child.pid))}`).join(', ')}`,
+  );
+  print();
+
+  const runs = Object.fromEntries(options.variants.map((variant) => [variant, []]));
+  for (let round = 0; round < options.rounds; round += 1) {
+    const order = gateways.map((_, index) => gateways[(index + round) % gateways.length]);
+    for (const gateway of order) {
+      const run = await runVariant(gateway, options, body);
+      runs[gateway.variant].push(run);
+      print(
+        `[round ${round + 1}/${options.rounds}] ${gateway.variant.padEnd(6)} ${String(run.ok).padStart(6)}/${run.requests} ok` +
+          `  p50 ${fmtMs(run.p50)}  p90 ${fmtMs(run.p90)}  p99 ${fmtMs(run.p99)} ms` +
+          `  gateway cpu ${fmtPct(run.gatewayCpuPercent)}% (${run.gatewayCpuUsPerRequest.toFixed(0)} µs/req)` +
+          (run.otherCpuPercent > NOISE_CPU_PERCENT ? `  other cpu ${fmtPct(run.otherCpuPercent)}%` : '') +
+          (run.lagMaxMs > LAG_WARN_MS ? `  send lag max ${fmtMs(run.lagMaxMs)} ms` : ''),
+      );
+      if (run.failed > 0) {
+        const refused = run.statuses[429] ?? 0;
+        throw new Error(
+          `INVALID RUN: ${run.failed} of ${run.sent} requests to the ${gateway.variant} gateway failed ` +
+            `(statuses ${JSON.stringify(run.statuses)})` +
+            (refused > 0
+              ? `; ${refused} were refused with 429: the limits ${JSON.stringify(LIMITS)} are too low for this load`
+              : '') +
+            `:\n  ${run.failureSamples.join('\n  ')}`,
+        );
+      }
+    }
+  }
+  await Promise.all(gateways.map((gateway) => gateway.pool.close()));
+
+  // ---- report
+  const report = {};
+  for (const variant of options.variants) {
+    const variantRuns = runs[variant];
+    const stats = latencyStats(variantRuns.flatMap((run) => run.latencies));
+    const mean = (field) => variantRuns.reduce((sum, run) => sum + run[field], 0) / variantRuns.length;
+    report[variant] = {
+      requests: variantRuns.reduce((sum, run) => sum + run.requests, 0),
+      ok: variantRuns.reduce((sum, run) => sum + run.ok, 0),
+      ...stats,
+      maxRssKb: Math.max(...variantRuns.map((run) => run.maxRssKb)),
+      gatewayCpuPercent: mean('gatewayCpuPercent'),
+      gatewayCpuUsPerRequest: mean('gatewayCpuUsPerRequest'),
+      otherCpuPercent: mean('otherCpuPercent'),
+      lagP99Ms: Math.max(...variantRuns.map((run) => run.lagP99Ms)),
+      lagMaxMs: Math.max(...variantRuns.map((run) => run.lagMaxMs)),
+      rounds: variantRuns,
+    };
+  }
+  const base = report.none;
+  const added = (variant, field) => (base === undefined ? Number.NaN : report[variant][field] - base[field]);
+  const addedPerRound = (variant, field) =>
+    base === undefined
+      ? []
+      : report[variant].rounds.map((run, index) => run[field] - base.rounds[index][field]);
+  for (const variant of options.variants)
+    report[variant].added = {
+      p50: added(variant, 'p50'),
+      p99: added(variant, 'p99'),
+      cpuUsPerRequest: added(variant, 'gatewayCpuUsPerRequest'),
+      p50PerRound: addedPerRound(variant, 'p50'),
+      p99PerRound: addedPerRound(variant, 'p99'),
+    };
+
+  print();
+  print(
+    `== limiter cost at ${options.rate} req/s, non-stream (${options.rounds} × ${options.durationS} s per variant) ==`,
+  );
+  print(
+    table(
+      [
+        'variant',
+        'requests',
+        'ok',
+        'p50 ms',
+        'p90 ms',
+        'p99 ms',
+        'added p50',
+        'added p99',
+        'cpu µs/req',
+        'added cpu µs',
+        'max RSS MB',
+        'other cpu %',
+      ],
+      options.variants.map((variant) => {
+        const entry = report[variant];
+        const baseline = variant === 'none';
+        return [
+          variant,
+          entry.requests,
+          entry.ok,
+          fmtMs(entry.p50),
+          fmtMs(entry.p90),
+          fmtMs(entry.p99),
+          baseline ? '' : fmtSigned(entry.added.p50),
+          baseline ? '' : fmtSigned(entry.added.p99),
+          entry.gatewayCpuUsPerRequest.toFixed(0),
+          baseline || !Number.isFinite(entry.added.cpuUsPerRequest)
+            ? ''
+            : `${entry.added.cpuUsPerRequest >= 0 ? '+' : ''}${entry.added.cpuUsPerRequest.toFixed(0)}`,
+          fmtMb(entry.maxRssKb),
+          fmtPct(entry.otherCpuPercent),
+        ];
+      }),
+    ),
+  );
+  if (base !== undefined) {
+    print();
+    for (const variant of options.variants.filter((name) => name !== 'none'))
+      print(
+        `${variant.padEnd(6)} added per round: p50 ${report[variant].added.p50PerRound.map(fmtSigned).join(' ')}` +
+          `  p99 ${report[variant].added.p99PerRound.map(fmtSigned).join(' ')} ms`,
+      );
+  }
+  const lagP99 = Math.max(...options.variants.map((variant) => report[variant].lagP99Ms));
+  const lagMax = Math.max(...options.variants.map((variant) => report[variant].lagMaxMs));
+  print(`harness send lag (sent − scheduled): p99 ${fmtMs(lagP99)} ms, max ${fmtMs(lagMax)} ms`);
+  const maxOther = Math.max(
+    ...options.variants.flatMap((variant) => report[variant].rounds.map((run) => run.otherCpuPercent)),
+  );
+  print();
+
+  // ---- interpretation
+  let interpretation;
+  if (base === undefined) {
+    interpretation = 'no "none" variant: nothing to compare against (run with --variants none,...)';
+  } else {
+    const parts = options.variants
+      .filter((variant) => variant !== 'none')
+      .map(
+        (variant) =>
+          `${fmtSigned(report[variant].added.p50)} ms p50 / ${fmtSigned(report[variant].added.p99)} ms p99 with ${variant} state`,
+      );
+    interpretation =
+      parts.length === 0
+        ? 'only the baseline ran: nothing to compare'
+        : `At ${options.rate} req/s the quota limiter (${Object.keys(LIMITS).join(', ')}) adds ${parts.join(', ')} ` +
+          `over a route without limits (baseline p50 ${fmtMs(base.p50)} ms, p99 ${fmtMs(base.p99)} ms).`;
+  }
+  print(interpretation);
+  if (maxOther > NOISE_CPU_PERCENT)
+    print(
+      `note: processes outside the benchmark used up to ${fmtPct(maxOther)}% of a core during a run` +
+        (options.variants.includes('redis') ? ' (Redis counts there in the redis variant)' : '') +
+        '; if that is not Redis, the machine was busy and the numbers are noisy',
+    );
+  if (lagMax > LAG_WARN_MS)
+    print(
+      `note: the harness sent a request up to ${fmtMs(lagMax)} ms late; the machine is too busy for a steady rate`,
+    );
+  print();
+
+  // ---- JSON
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  mkdirSync(options.outDir, { recursive: true });
+  const file = join(options.outDir, `limiter-${stamp}.json`);
+  writeFileSync(
+    file,
+    `${JSON.stringify(
+      {
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        environment: {
+          node: process.version,
+          nproc,
+          cpuModel,
+          platform: `${os.platform()} ${os.release()}`,
+          pinned: pin,
+          redisVersion,
+        },
+        options: { ...options, help: undefined },
+        limits: LIMITS,
+        redisKeyPrefix: options.variants.includes('redis') ? redisKeyPrefix : null,
+        stores: Object.fromEntries(gateways.map((gateway) => [gateway.variant, gateway.store])),
+        latencyUnit: 'ms',
+        variants: report,
+        interpretation,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  print(`results written to ${relative(process.cwd(), file)}`);
+  return 0;
+}
+
+main().then(
+  (code) => shutdown(code, ''),
+  (error) => shutdown(1, `benchmark failed: ${error?.message ?? error}`),
+);
