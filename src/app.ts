@@ -8,6 +8,7 @@ import { createUpstreamPools } from './adapters/upstream-pools.js';
 import type { Config, ModelEntry } from './config/index.js';
 import { createChatService, type ChatService } from './gateway/chat-service.js';
 import { createModelRegistry } from './gateway/model-registry.js';
+import { logEntryOf } from './gateway/log-entry-of.js';
 import { createQuotaGate } from './gateway/quota-gate.js';
 import type { RequestRecord } from './gateway/request-record.js';
 import { createServer } from './http/create-server.js';
@@ -30,6 +31,12 @@ import type { RouteContext } from './routing/routing-strategy.js';
 import { createWorkerLoadMonitor, type WorkerLoadMonitor } from './routing/worker-load-monitor.js';
 import type { RouteTarget } from './spec/index.js';
 import { createStateStore } from './state/create-state-store.js';
+import {
+  createRequestLogStore,
+  createRequestLogWriter,
+  type RequestLogStore,
+  type RequestLogWriter,
+} from './storage/index.js';
 import type { StateStore } from './state/state-store.js';
 
 /** Things tests replace: clock, randomness, sleeping, the logger, a tap on finished requests. */
@@ -41,6 +48,8 @@ export interface AppDependencies {
   readonly onRecord?: (record: RequestRecord) => void;
   /** The state store (limits, cooldowns); default: the one `STATE_STORE` names. Closed with the app. */
   readonly store?: StateStore;
+  /** The request log; default: SQLite or PostgreSQL as configured; null turns it off. Closed with the app. */
+  readonly requestLog?: RequestLogStore | null;
 }
 
 export interface App {
@@ -48,6 +57,8 @@ export interface App {
   /** Live route states (health, circuits, cooldowns, in-flight, latency). */
   readonly states: RouteStates;
   readonly store: StateStore;
+  /** The batching request-log writer, null when logging to a database is off. */
+  readonly requestLog: RequestLogWriter | null;
   /**
    * Puts a new, already validated config in force: new requests use it, requests in flight finish on the
    * one they started with. Route state (health, circuits, cooldowns) is kept for routes that keep their id.
@@ -90,7 +101,23 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
     maxWaiting: initialConfig.admission.maxWaiting,
     timeoutMs: initialConfig.admission.queueTimeoutMs,
   });
+  const logStore =
+    dependencies.requestLog === undefined
+      ? createRequestLogStore(initialConfig.storage)
+      : dependencies.requestLog;
+  const requestLog =
+    logStore === null
+      ? null
+      : createRequestLogWriter({
+          store: logStore,
+          spillPath: initialConfig.storage.spillPath,
+          now,
+          onError: (error, context) =>
+            logger.warn({ err: error, ...context }, 'request log: database write failed, rows kept'),
+        });
+  const logContent = initialConfig.storage.logContent;
   const onRecord = (record: RequestRecord) => {
+    requestLog?.enqueue(logEntryOf(record, logContent));
     // The line's object is only built when it will be written.
     if (logger.isLevelEnabled('info')) logRecord(record);
     dependencies.onRecord?.(record);
@@ -208,6 +235,7 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
   const view = (): GatewayView => runtime;
 
   let closing = false;
+  const activity = { inFlight: 0 };
   const server = createServer({
     logger,
     bodyLimitBytes: initialConfig.server.bodyLimitBytes,
@@ -218,12 +246,16 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
     keepAliveMs: initialConfig.routing.timeouts.keepAliveMs,
     queue,
     releaseStreamAtCommit: initialConfig.admission.releaseStreamAtCommit,
+    now,
+    activity,
   });
   registerModels(server, { view });
   registerServiceInfo(server, {
     view,
     store,
     queue,
+    requestLog:
+      requestLog === null ? null : { kind: logStore?.kind ?? 'sqlite', stats: () => requestLog.stats() },
     version: VERSION,
     startedAtMs: now(),
     now,
@@ -234,6 +266,7 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
     server,
     states,
     store,
+    requestLog,
     reload(config) {
       const next = buildRuntime(config);
       states.reconfigure(config.routing);
@@ -254,7 +287,12 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
       const serverClosed = server.close();
       // Connections still busy when closing began turn idle one by one as their responses end; each is
       // closed then, so keep-alive clients cannot hold the shutdown open.
-      const sweeper = setInterval(() => server.server.closeIdleConnections(), 50);
+      // Once no chat request is being answered, what is left are idle or half-open keep-alive sockets (a
+      // client that opened one and sent nothing waits out headersTimeout otherwise): they are dropped.
+      const sweeper = setInterval(() => {
+        if (activity.inFlight === 0) server.server.closeAllConnections();
+        else server.server.closeIdleConnections();
+      }, 50);
       try {
         await serverClosed;
       } finally {
@@ -262,6 +300,8 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
       }
       await pools.close();
       await store.close();
+      // Every request accepted has been recorded by now; the writer flushes them (or spills) before exiting.
+      await requestLog?.close();
     },
   };
 }

@@ -125,6 +125,10 @@ let tmpDir = null;
 let shuttingDown = false;
 /** Redis keys of this run: deleted at the end, whatever happens. */
 let redisCleanup = null;
+/** The harness's own Redis connection (key cleanup, Redis CPU via INFO), when the redis variant runs. */
+let redisClient = null;
+/** Whether Redis runs on this machine: then its CPU is taken out of "other cpu". */
+let redisIsLocal = false;
 
 function hasTaskset() {
   try {
@@ -248,6 +252,18 @@ async function openRedis(url) {
     );
   }
   return redis;
+}
+
+/** CPU seconds Redis has used since it started (INFO cpu: user + sys, all threads); NaN without Redis. */
+async function readRedisCpuSeconds() {
+  if (redisClient === null) return Number.NaN;
+  try {
+    const info = await redisClient.info('cpu');
+    const field = (name) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1]);
+    return field('used_cpu_user') + field('used_cpu_sys');
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** Deletes every key under `prefix` (SCAN + UNLINK); returns how many went. */
@@ -481,6 +497,7 @@ function latencyStats(latencies) {
 
 const fmtMs = (value) => (Number.isFinite(value) ? value.toFixed(3) : '-');
 const fmtSigned = (value) => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(3)}` : '-');
+const fmtSignedUs = (value) => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(0)}` : '-');
 const fmtMb = (kb) => (Number.isFinite(kb) ? (kb / 1024).toFixed(1) : '-');
 const fmtPct = (value) => (Number.isFinite(value) ? value.toFixed(0) : '-');
 
@@ -530,6 +547,7 @@ async function runVariant(gateway, options, body) {
   const cpuBefore = readCpuSeconds(pid);
   const ourBefore = ourCpu();
   const systemBefore = readSystemBusySeconds();
+  const redisBefore = await readRedisCpuSeconds();
   let replayed;
   try {
     replayed = await replay(gateway.pool, options, body, gateway.variant !== 'none');
@@ -539,7 +557,13 @@ async function runVariant(gateway, options, body) {
   maxRssKb = Math.max(maxRssKb, readRssKb(pid));
   const elapsedS = replayed.elapsedMs / 1000;
   const gatewayCpuS = readCpuSeconds(pid) - cpuBefore;
-  const otherCpuS = Math.max(0, readSystemBusySeconds() - systemBefore - (ourCpu() - ourBefore));
+  const redisCpuS = (await readRedisCpuSeconds()) - redisBefore;
+  const localRedisS = redisIsLocal && Number.isFinite(redisCpuS) ? redisCpuS : 0;
+  const otherCpuS = Math.max(
+    0,
+    readSystemBusySeconds() - systemBefore - (ourCpu() - ourBefore) - localRedisS,
+  );
+  const otherCpuPercent = (otherCpuS / elapsedS) * 100;
   await checkStore(gateway);
   const all = replayed.warmup.concat(replayed.measured);
   const failures = all.filter((result) => !result.ok);
@@ -559,7 +583,9 @@ async function runVariant(gateway, options, body) {
     maxRssKb,
     gatewayCpuPercent: (gatewayCpuS / elapsedS) * 100,
     gatewayCpuUsPerRequest: (gatewayCpuS / all.length) * 1e6,
-    otherCpuPercent: (otherCpuS / elapsedS) * 100,
+    redisCpuPercent: (redisCpuS / elapsedS) * 100,
+    otherCpuPercent,
+    noisy: otherCpuPercent > NOISE_CPU_PERCENT,
     lagP99Ms: percentile(lags, 0.99),
     lagMaxMs: lags.length === 0 ? Number.NaN : lags[lags.length - 1],
   };
@@ -590,12 +616,16 @@ async function main() {
   let redisVersion = null;
   if (options.variants.includes('redis')) {
     const redis = await openRedis(options.redisUrl);
+    redisClient = redis;
     redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown';
+    const host = new URL(options.redisUrl).hostname;
+    redisIsLocal = ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host);
     redisCleanup = async () => {
       try {
         const deleted = await deleteKeys(redis, redisKeyPrefix);
         return `redis: deleted ${deleted} keys under ${redisKeyPrefix}`;
       } finally {
+        redisClient = null;
         redis.disconnect();
       }
     };
@@ -688,7 +718,8 @@ async function main() {
         `[round ${round + 1}/${options.rounds}] ${gateway.variant.padEnd(6)} ${String(run.ok).padStart(6)}/${run.requests} ok` +
           `  p50 ${fmtMs(run.p50)}  p90 ${fmtMs(run.p90)}  p99 ${fmtMs(run.p99)} ms` +
           `  gateway cpu ${fmtPct(run.gatewayCpuPercent)}% (${run.gatewayCpuUsPerRequest.toFixed(0)} µs/req)` +
-          (run.otherCpuPercent > NOISE_CPU_PERCENT ? `  other cpu ${fmtPct(run.otherCpuPercent)}%` : '') +
+          (Number.isFinite(run.redisCpuPercent) ? `  redis cpu ${fmtPct(run.redisCpuPercent)}%` : '') +
+          (run.noisy ? `  NOISY: other cpu ${fmtPct(run.otherCpuPercent)}%` : '') +
           (run.lagMaxMs > LAG_WARN_MS ? `  send lag max ${fmtMs(run.lagMaxMs)} ms` : ''),
       );
       if (run.failed > 0) {
@@ -720,6 +751,7 @@ async function main() {
       gatewayCpuPercent: mean('gatewayCpuPercent'),
       gatewayCpuUsPerRequest: mean('gatewayCpuUsPerRequest'),
       otherCpuPercent: mean('otherCpuPercent'),
+      redisCpuPercent: mean('redisCpuPercent'),
       lagP99Ms: Math.max(...variantRuns.map((run) => run.lagP99Ms)),
       lagMaxMs: Math.max(...variantRuns.map((run) => run.lagMaxMs)),
       rounds: variantRuns,
@@ -731,6 +763,17 @@ async function main() {
     base === undefined
       ? []
       : report[variant].rounds.map((run, index) => run[field] - base.rounds[index][field]);
+  /** Added p50/p99 over the rounds where neither this variant's run nor none's was noisy (pooled). */
+  const addedQuiet = (variant) => {
+    if (base === undefined) return null;
+    const quiet = report[variant].rounds
+      .map((run, index) => [run, base.rounds[index]])
+      .filter(([run, baseline]) => !run.noisy && !baseline.noisy);
+    if (quiet.length === 0) return { rounds: 0, p50: Number.NaN, p99: Number.NaN };
+    const mine = latencyStats(quiet.flatMap(([run]) => run.latencies));
+    const theirs = latencyStats(quiet.flatMap(([, baseline]) => baseline.latencies));
+    return { rounds: quiet.length, p50: mine.p50 - theirs.p50, p99: mine.p99 - theirs.p99 };
+  };
   for (const variant of options.variants)
     report[variant].added = {
       p50: added(variant, 'p50'),
@@ -738,7 +781,10 @@ async function main() {
       cpuUsPerRequest: added(variant, 'gatewayCpuUsPerRequest'),
       p50PerRound: addedPerRound(variant, 'p50'),
       p99PerRound: addedPerRound(variant, 'p99'),
+      quietRoundsOnly: addedQuiet(variant),
     };
+  const limitedVariants = options.variants.filter((name) => name !== 'none');
+  const anyNoisy = options.variants.some((variant) => report[variant].rounds.some((run) => run.noisy));
 
   print();
   print(
@@ -758,6 +804,7 @@ async function main() {
         'cpu µs/req',
         'added cpu µs',
         'max RSS MB',
+        'redis cpu %',
         'other cpu %',
       ],
       options.variants.map((variant) => {
@@ -773,10 +820,9 @@ async function main() {
           baseline ? '' : fmtSigned(entry.added.p50),
           baseline ? '' : fmtSigned(entry.added.p99),
           entry.gatewayCpuUsPerRequest.toFixed(0),
-          baseline || !Number.isFinite(entry.added.cpuUsPerRequest)
-            ? ''
-            : `${entry.added.cpuUsPerRequest >= 0 ? '+' : ''}${entry.added.cpuUsPerRequest.toFixed(0)}`,
+          baseline ? '' : fmtSignedUs(entry.added.cpuUsPerRequest),
           fmtMb(entry.maxRssKb),
+          fmtPct(entry.redisCpuPercent),
           fmtPct(entry.otherCpuPercent),
         ];
       }),
@@ -784,11 +830,27 @@ async function main() {
   );
   if (base !== undefined) {
     print();
-    for (const variant of options.variants.filter((name) => name !== 'none'))
+    const mark = (variant, index) =>
+      report[variant].rounds[index].noisy || base.rounds[index].noisy ? '*' : '';
+    const perRound = (variant, field) =>
+      report[variant].added[field]
+        .map((value, index) => `${fmtSigned(value)}${mark(variant, index)}`)
+        .join(' ');
+    for (const variant of limitedVariants)
       print(
-        `${variant.padEnd(6)} added per round: p50 ${report[variant].added.p50PerRound.map(fmtSigned).join(' ')}` +
-          `  p99 ${report[variant].added.p99PerRound.map(fmtSigned).join(' ')} ms`,
+        `${variant.padEnd(6)} added per round: p50 ${perRound(variant, 'p50PerRound')}` +
+          `  p99 ${perRound(variant, 'p99PerRound')} ms`,
       );
+    if (anyNoisy) {
+      print(`  (* a noisy round: other processes used > ${NOISE_CPU_PERCENT}% of a core in it)`);
+      const quietParts = limitedVariants.map((variant) => {
+        const quiet = report[variant].added.quietRoundsOnly;
+        return quiet.rounds === 0
+          ? `${variant} no quiet round`
+          : `${variant} ${fmtSigned(quiet.p50)} / ${fmtSigned(quiet.p99)} ms (${quiet.rounds} of ${options.rounds})`;
+      });
+      if (quietParts.length > 0) print(`added p50 / p99 over quiet rounds only: ${quietParts.join(', ')}`);
+    }
   }
   const lagP99 = Math.max(...options.variants.map((variant) => report[variant].lagP99Ms));
   const lagMax = Math.max(...options.variants.map((variant) => report[variant].lagMaxMs));
@@ -807,7 +869,8 @@ async function main() {
       .filter((variant) => variant !== 'none')
       .map(
         (variant) =>
-          `${fmtSigned(report[variant].added.p50)} ms p50 / ${fmtSigned(report[variant].added.p99)} ms p99 with ${variant} state`,
+          `${fmtSigned(report[variant].added.p50)} ms p50 / ${fmtSigned(report[variant].added.p99)} ms p99 ` +
+          `(${fmtSignedUs(report[variant].added.cpuUsPerRequest)} µs of gateway CPU per request) with ${variant} state`,
       );
     interpretation =
       parts.length === 0
@@ -816,11 +879,11 @@ async function main() {
           `over a route without limits (baseline p50 ${fmtMs(base.p50)} ms, p99 ${fmtMs(base.p99)} ms).`;
   }
   print(interpretation);
-  if (maxOther > NOISE_CPU_PERCENT)
+  if (anyNoisy)
     print(
       `note: processes outside the benchmark used up to ${fmtPct(maxOther)}% of a core during a run` +
-        (options.variants.includes('redis') ? ' (Redis counts there in the redis variant)' : '') +
-        '; if that is not Redis, the machine was busy and the numbers are noisy',
+        (options.variants.includes('redis') && !redisIsLocal ? ' (a remote Redis is not in it)' : '') +
+        ': the machine was busy, the figures are noisy; rerun on an idle machine before quoting them',
     );
   if (lagMax > LAG_WARN_MS)
     print(

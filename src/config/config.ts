@@ -113,6 +113,10 @@ export interface StorageSettings {
   readonly useSqlite: boolean;
   readonly sqlitePath: string;
   readonly databaseUrl: string | null;
+  /** `LOG_CONTENT=true`: prompt and response text in the request log (hashes are always kept). */
+  readonly logContent: boolean;
+  /** Where rows wait while the database is down and the queue is full (`REQUEST_LOG_SPILL_PATH`). */
+  readonly spillPath: string;
 }
 
 export interface AdmissionSettings {

@@ -249,6 +249,10 @@ export function loadConfig(options: LoadConfigOptions): Config {
       useSqlite: (environment.USE_SQLITE_LOG ?? 'true').trim().toLowerCase() === 'true',
       sqlitePath,
       databaseUrl: environment.DATABASE_URL || null,
+      logContent: isTruthy(environment.LOG_CONTENT),
+      spillPath: resolvePath(
+        environment.REQUEST_LOG_SPILL_PATH || join(dirname(sqlitePath), 'request-log.spill.ndjson'),
+      ),
     },
     offload,
     sources: { modelsPath, routingPath },

@@ -1,7 +1,7 @@
 import type { GatewayError } from '../errors/index.js';
 import type { Attempt } from '../routing/attempt.js';
 import type { RouteTarget, Usage } from '../spec/index.js';
-import type { RequestRecord } from './request-record.js';
+import type { RequestFacts, RequestRecord } from './request-record.js';
 
 /** The record of a request that never reached a serving route (validation, no route, every attempt failed). */
 export function failureRecord(input: {
@@ -11,6 +11,7 @@ export function failureRecord(input: {
   readonly error: GatewayError;
   readonly cancelled: boolean;
   readonly latencyMs: number;
+  readonly facts: RequestFacts;
 }): RequestRecord {
   const { error, cancelled } = input;
   const attempts = Array.isArray(error.metadata.attempts) ? (error.metadata.attempts as Attempt[]) : [];
@@ -34,6 +35,8 @@ export function failureRecord(input: {
     latencyMs: input.latencyMs,
     usage: null,
     costUsd: null,
+    facts: input.facts,
+    responseText: null,
   };
 }
 
@@ -50,6 +53,8 @@ export function servedRecord(input: {
   readonly latencyMs: number;
   readonly failure: GatewayError | null;
   readonly cancelled: boolean;
+  readonly facts: RequestFacts;
+  readonly responseText: string;
 }): RequestRecord {
   const { route, failure, cancelled } = input;
   return {
@@ -71,5 +76,7 @@ export function servedRecord(input: {
     latencyMs: input.latencyMs,
     usage: input.usage,
     costUsd: input.costUsd,
+    facts: input.facts,
+    responseText: input.responseText,
   };
 }

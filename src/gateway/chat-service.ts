@@ -13,7 +13,7 @@ import type { ChatResult, RouteTarget, Usage } from '../spec/index.js';
 import type { ModelRegistry } from './model-registry.js';
 import type { ParsedChatRequest } from './parse-chat-request.js';
 import { planWithPreferences, type ProviderPreferences } from './provider-preferences.js';
-import type { RequestRecord } from './request-record.js';
+import type { RequestFacts, RequestRecord } from './request-record.js';
 import { failureRecord, servedRecord } from './build-record.js';
 import { writeStreamEvents, type WriteEvent } from './stream-events.js';
 import { serializeCompletion, type ResponseIdentity } from './serialize-completion.js';
@@ -51,6 +51,20 @@ export interface CallContext {
   readonly id: string;
   /** Aborts when the client disconnects. */
   readonly signal: AbortSignal;
+  /** Clock time the request arrived. */
+  readonly receivedAt: number;
+  /** `HTTP-Referer` and `X-Title` (OpenRouter app attribution), for the request log. */
+  readonly referer: string | null;
+  readonly title: string | null;
+}
+
+function factsOf(parsed: ParsedChatRequest, context: CallContext): RequestFacts {
+  return {
+    receivedAt: context.receivedAt,
+    request: parsed.request,
+    referer: context.referer,
+    title: context.title,
+  };
 }
 
 export interface ChatService {
@@ -236,6 +250,7 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
           error,
           cancelled: context.signal.aborted,
           latencyMs: dependencies.now() - startedAt,
+          facts: factsOf(parsed, context),
         }),
       );
       throw thrown;
@@ -254,8 +269,8 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
           signal,
           skipped,
         );
-        const usage: Usage =
-          result.usage ?? (await estimateUsage(parsed.request.messages, completionText(result)));
+        const responseText = completionText(result);
+        const usage: Usage = result.usage ?? (await estimateUsage(parsed.request.messages, responseText));
         const cost = computeCost(usage, route.pricing);
         const identity = identityFor(context.id, route, startedAt);
         const latencyMs = dependencies.now() - startedAt;
@@ -272,6 +287,8 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
             latencyMs,
             failure: null,
             cancelled: false,
+            facts: factsOf(parsed, context),
+            responseText,
           }),
         );
         return {
@@ -298,6 +315,7 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
           startedAt,
           now: dependencies.now,
           onRecord: dependencies.onRecord,
+          facts: factsOf(parsed, context),
         };
         return {
           headers: headersFor(identity, route, attempts, rateLimit),

@@ -1,5 +1,16 @@
 import type { Attempt } from '../routing/attempt.js';
-import type { Usage } from '../spec/index.js';
+import type { ChatRequest, Usage } from '../spec/index.js';
+
+/** Facts about the request itself, for the request log (not used on the response path). */
+export interface RequestFacts {
+  /** Clock time the request arrived. */
+  readonly receivedAt: number;
+  /** The canonical request: messages (for the prompt text and hash), sampling parameters, `user`. */
+  readonly request: ChatRequest | null;
+  /** OpenRouter's app attribution headers. */
+  readonly referer: string | null;
+  readonly title: string | null;
+}
 
 /** The facts of one finished request: what the log line (and later the request log) is made from. */
 export interface RequestRecord {
@@ -22,4 +33,7 @@ export interface RequestRecord {
   readonly latencyMs: number;
   readonly usage: Usage | null;
   readonly costUsd: number | null;
+  readonly facts: RequestFacts;
+  /** What the model generated (text, reasoning, tool calls), for the response hash and `LOG_CONTENT`. */
+  readonly responseText: string | null;
 }

@@ -4,7 +4,7 @@ import { GatewayError, toGatewayError } from '../errors/index.js';
 import type { CommittedStream } from '../routing/executor.js';
 import type { ChatMessage, ChatDelta, Usage } from '../spec/index.js';
 import { servedRecord } from './build-record.js';
-import type { RequestRecord } from './request-record.js';
+import type { RequestFacts, RequestRecord } from './request-record.js';
 import { createChunkWriter, DONE_EVENT } from './serialize-chunk.js';
 import type { ResponseIdentity } from './serialize-completion.js';
 
@@ -17,6 +17,7 @@ export interface StreamEventsInput {
   readonly startedAt: number;
   readonly now: () => number;
   readonly onRecord: (record: RequestRecord) => void;
+  readonly facts: RequestFacts;
 }
 
 function collectText(delta: ChatDelta, into: string[]): void {
@@ -56,7 +57,8 @@ export async function writeStreamEvents(input: StreamEventsInput, write: WriteEv
       { usage, generationMs: ttftMs === null ? null : endedAt - input.startedAt - ttftMs },
       failure,
     );
-    const final = usage ?? (await estimateUsage(input.messages, generated.join('')));
+    const responseText = generated.join('');
+    const final = usage ?? (await estimateUsage(input.messages, responseText));
     const costUsd = computeCost(final, route.pricing);
     input.onRecord(
       servedRecord({
@@ -71,6 +73,8 @@ export async function writeStreamEvents(input: StreamEventsInput, write: WriteEv
         latencyMs: endedAt - input.startedAt,
         failure,
         cancelled,
+        facts: input.facts,
+        responseText,
       }),
     );
     return { usage: final, costUsd };

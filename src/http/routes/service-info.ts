@@ -3,6 +3,7 @@ import type { RouteSnapshot } from '../../routing/route-states.js';
 import type { RouteTarget } from '../../spec/index.js';
 import type { RequestQueue } from '../../limits/request-queue.js';
 import type { StateStore } from '../../state/state-store.js';
+import type { RequestLogWriterStats } from '../../storage/index.js';
 import type { GatewayView } from '../gateway-view.js';
 
 export interface ServiceInfoOptions {
@@ -10,6 +11,8 @@ export interface ServiceInfoOptions {
   /** State store (limits, cooldowns) and admission queue, for `/health`. */
   readonly store: StateStore;
   readonly queue: RequestQueue;
+  /** The request log: its database and the writer's counters; null when off. */
+  readonly requestLog: { readonly kind: string; stats(): RequestLogWriterStats } | null;
   readonly version: string;
   readonly startedAtMs: number;
   readonly now: () => number;
@@ -24,6 +27,20 @@ function displayUrl(url: string): string {
   } catch {
     return '[invalid url]';
   }
+}
+
+function requestLogHealth(requestLog: ServiceInfoOptions['requestLog']) {
+  if (requestLog === null) return { request_log: 'off' };
+  const stats = requestLog.stats();
+  return {
+    request_log: requestLog.kind,
+    queued: stats.queued,
+    written: stats.written,
+    spilled: stats.spilled,
+    replayed: stats.replayed,
+    failed_batches: stats.failedBatches,
+    last_error: stats.lastError?.message ?? null,
+  };
 }
 
 const round = (value: number | null, digits = 1): number | null =>
@@ -126,10 +143,7 @@ export function registerServiceInfo(app: FastifyInstance, options: ServiceInfoOp
         ...(store.detail === null ? {} : { detail: store.detail }),
       },
       admission: { running: options.queue.running, waiting: options.queue.waiting },
-      storage: {
-        request_log: 'stdout',
-        detail: 'each request is logged as one JSON line on stdout; database request logs are not built yet',
-      },
+      storage: requestLogHealth(options.requestLog),
     };
   });
 
