@@ -52,6 +52,8 @@ const usage = `Usage: node bench/overhead/run.mjs [flags]     (npm run bench -- 
   --pin / --no-pin      pin with taskset: gateway + floor proxy on core 1, simulator + load generator +
                         this harness on core 0 (default on when nproc >= 2 and taskset exists)
   --gateway-log-level L LOG_LEVEL of the gateway (default warn; info logs one line per request)
+  --request-log KIND    the gateway's request log: off (default: the proxy's own cost), sqlite (a file in the
+                        run's temp folder) or postgres (DATABASE_URL, default postgres://postgres@127.0.0.1/test)
   --cpu-prof DIR        run the gateway under node --cpu-prof, writing the .cpuprofile into DIR
   --out DIR             where the JSON result goes (default bench/results)
   --check               exit 1 when a target of the issue is missed (default: report only)
@@ -76,6 +78,7 @@ function parseOptions(argv) {
       pin: { type: 'boolean' },
       'no-pin': { type: 'boolean' },
       'gateway-log-level': { type: 'string', default: 'warn' },
+      'request-log': { type: 'string', default: 'off' },
       'cpu-prof': { type: 'string' },
       out: { type: 'string', default: join(repo, 'bench', 'results') },
       check: { type: 'boolean', default: false },
@@ -113,6 +116,7 @@ function parseOptions(argv) {
     maxTokens: number('max-tokens', 1, true),
     pin: values['no-pin'] ? false : (values.pin ?? null),
     gatewayLogLevel: values['gateway-log-level'],
+    requestLog: values['request-log'],
     cpuProfDir: values['cpu-prof'] === undefined ? null : resolve(values['cpu-prof']),
     outDir: resolve(values.out),
     check: values.check,
@@ -514,6 +518,12 @@ async function main() {
       ...process.env,
       LOG_LEVEL: options.gatewayLogLevel,
       SQLITE_DB_PATH: join(tmpDir, 'requests.db'),
+      // off: USE_SQLITE_LOG=false and no DATABASE_URL.
+      USE_SQLITE_LOG: options.requestLog === 'sqlite' ? 'true' : 'false',
+      DATABASE_URL:
+        options.requestLog === 'postgres'
+          ? (process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test')
+          : '',
     };
     for (const key of [
       'CONFIG_DIR',
@@ -525,8 +535,7 @@ async function main() {
       'OFFLOAD',
     ])
       delete env[key];
-    for (const key of ['REDIS_URL', 'DATABASE_URL', 'STATE_STORE', 'OPENROUTER_SQLITE_DB', 'ADMIN_API_KEY'])
-      delete env[key];
+    for (const key of ['REDIS_URL', 'STATE_STORE', 'OPENROUTER_SQLITE_DB', 'ADMIN_API_KEY']) delete env[key];
     if (options.cpuProfDir !== null) mkdirSync(options.cpuProfDir, { recursive: true });
     if (options.cpuProfDir !== null)
       finalNote = `gateway CPU profile: written into ${options.cpuProfDir} as the gateway exits; summarise it with node bench/overhead/profile-summary.mjs <file>`;
@@ -603,7 +612,7 @@ async function main() {
       : 'pinning: off (numbers are noisier; processes compete for cores)',
   );
   print(
-    `simulator: ttft 0 ms, max speed, ${options.responseTokens} tokens; body max_tokens ${options.maxTokens}; gateway LOG_LEVEL=${options.gatewayLogLevel}, node ${gatewayNodeFlags.join(' ') || '(default flags)'}`,
+    `simulator: ttft 0 ms, max speed, ${options.responseTokens} tokens; body max_tokens ${options.maxTokens}; gateway LOG_LEVEL=${options.gatewayLogLevel}, request log ${options.requestLog}, node ${gatewayNodeFlags.join(' ') || '(default flags)'}`,
   );
   print(
     `plan: ${options.rounds} rounds × ${options.scenarios.length} scenarios × ${options.targets.length} targets × (${options.warmupS} s warm-up + ${options.durationS} s measured), targets alternating`,
