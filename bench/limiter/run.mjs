@@ -462,10 +462,17 @@ function gatewayEnv(options, variant, dir, redisKeyPrefix) {
 
 /** The gateway's own view of its state store (GET /health): the variant's kind, healthy (not degraded). */
 async function checkStore(gateway) {
-  const response = await fetch(`http://127.0.0.1:${gateway.port}/health`);
-  const health = await response.json();
-  const store = health.state_store ?? {};
   const expected = gateway.variant === 'none' ? 'memory' : gateway.variant;
+  // Redis connects in the background after the gateway listens: give it a few seconds to be healthy.
+  const deadline = Date.now() + 5000;
+  let store = {};
+  for (;;) {
+    const response = await fetch(`http://127.0.0.1:${gateway.port}/health`);
+    const health = await response.json();
+    store = health.state_store ?? {};
+    if ((store.kind === expected && store.healthy === true) || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   if (store.kind !== expected || store.healthy !== true)
     throw new Error(
       `gateway ${gateway.variant}: state store ${JSON.stringify(store)}, expected kind ${expected} and healthy` +
