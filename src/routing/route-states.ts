@@ -2,6 +2,7 @@ import type { RoutingSettings } from '../config/index.js';
 import type { GatewayError, UpstreamFailureReason } from '../errors/index.js';
 import type { RouteTarget, Usage } from '../spec/index.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
+import { emptyCounters, periodCounters, rollPeriods, type RouteCounters } from './route-counters.js';
 import { EMPTY_ROUTE_STATS, type RouteStats, type WorkerLoad } from './route-stats.js';
 
 /** Why a route takes no traffic right now (listed as a skipped attempt). */
@@ -25,26 +26,6 @@ export interface LastError {
   readonly reason: UpstreamFailureReason | 'error';
   readonly status: number | null;
   readonly message: string;
-}
-
-/** Usage counters of one route, FreeRouter's `/v1/providers/status` figures. */
-export interface RouteCounters {
-  totalEvents: number;
-  successes: number;
-  failures: number;
-  rateLimits: number;
-  timeouts: number;
-  notFound: number;
-  promptTokens: number;
-  completionTokens: number;
-  lastUsedAt: number | null;
-  lastStatusCode: number | null;
-  /** UTC day (days since epoch) and minute (minutes since epoch) the `…Today` / `…ThisMinute` counts are for. */
-  day: number;
-  requestsToday: number;
-  tokensToday: number;
-  minute: number;
-  requestsThisMinute: number;
 }
 
 /** Everything `/routing` and `/v1/providers/status` show about one route. */
@@ -379,51 +360,6 @@ export class RouteStates {
       counters: periodCounters(state.counters, now),
     };
   }
-}
-
-function emptyCounters(): RouteCounters {
-  return {
-    totalEvents: 0,
-    successes: 0,
-    failures: 0,
-    rateLimits: 0,
-    timeouts: 0,
-    notFound: 0,
-    promptTokens: 0,
-    completionTokens: 0,
-    lastUsedAt: null,
-    lastStatusCode: null,
-    day: 0,
-    requestsToday: 0,
-    tokensToday: 0,
-    minute: 0,
-    requestsThisMinute: 0,
-  };
-}
-
-const DAY_MS = 86_400_000;
-const MINUTE_MS = 60_000;
-
-/** Rolls the day and minute counts over when their period is past. */
-function rollPeriods(counters: RouteCounters, now: number): void {
-  const day = Math.floor(now / DAY_MS);
-  if (counters.day !== day) {
-    counters.day = day;
-    counters.requestsToday = 0;
-    counters.tokensToday = 0;
-  }
-  const minute = Math.floor(now / MINUTE_MS);
-  if (counters.minute !== minute) {
-    counters.minute = minute;
-    counters.requestsThisMinute = 0;
-  }
-}
-
-/** A copy with the day and minute counts as of `now` (zero once their period is past). */
-function periodCounters(counters: RouteCounters, now: number): RouteCounters {
-  const copy = { ...counters };
-  rollPeriods(copy, now);
-  return copy;
 }
 
 function ewma(previous: number | null, sample: number, alpha: number): number {
