@@ -15,6 +15,7 @@ import { createServer } from './http/create-server.js';
 import type { GatewayView } from './http/gateway-view.js';
 import { createAdminGuard } from './http/require-admin.js';
 import { registerChatCompletions } from './http/routes/chat-completions.js';
+import { registerGeneration } from './http/routes/generation.js';
 import { registerModels } from './http/routes/models.js';
 import { registerServiceInfo } from './http/routes/service-info.js';
 import { createQuotaLimiter } from './limits/quota-limiter.js';
@@ -250,6 +251,16 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
     activity,
   });
   registerModels(server, { view });
+  registerGeneration(server, {
+    find:
+      requestLog === null || logStore === null
+        ? null
+        : async (id) => {
+            // The row may still wait in the writer's queue: write it first.
+            await requestLog.flush();
+            return logStore.findById(id);
+          },
+  });
   registerServiceInfo(server, {
     view,
     store,

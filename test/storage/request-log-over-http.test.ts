@@ -176,3 +176,36 @@ describe('graceful shutdown under load', () => {
     }
   });
 });
+
+describe('GET /api/v1/generation', () => {
+  test("returns a logged request in OpenRouter's GenerationResponse shape; unknown ids are 404", async () => {
+    const harness = openSqliteHarness();
+    const gateway = await startGateway({
+      modelsYaml: modelsYaml(),
+      dependencies: { requestLog: harness.store },
+    });
+    try {
+      const reply = await post(gateway, { stream: true });
+      const usage = usageOf(reply.text);
+      const response = await fetch(`${gateway.origin}/api/v1/generation?id=${reply.id ?? ''}`);
+      assert.equal(response.status, 200);
+      const { data } = (await response.json()) as { data: Record<string, unknown> };
+      assert.equal(data.id, reply.id);
+      assert.equal(data.model, 'm');
+      assert.equal(data.streamed, true);
+      assert.equal(data.tokens_prompt, usage.prompt_tokens);
+      assert.equal(data.tokens_completion, usage.completion_tokens);
+      const cost = usage.prompt_tokens * PROMPT_PRICE + usage.completion_tokens * COMPLETION_PRICE;
+      assert.ok(Math.abs(Number(data.total_cost) - cost) < 1e-12);
+      assert.equal(data.http_referer, 'https://app.example');
+      assert.match(String(data.created_at), /^\d{4}-\d\d-\d\dT/);
+      const unknown = await fetch(`${gateway.origin}/api/v1/generation?id=gen-nope`);
+      assert.equal(unknown.status, 404);
+      const missing = await fetch(`${gateway.origin}/api/v1/generation`);
+      assert.equal(missing.status, 400);
+    } finally {
+      await gateway.close();
+      await harness.dispose();
+    }
+  });
+});
