@@ -2,27 +2,36 @@
 // through gateways that differ only in their quota setup — no limits, limits with state in memory, in Redis,
 // in SQLite — alternating between variants over rounds. Reports latency percentiles and what each variant
 // adds over the one without limits. See bench/README.md.
-import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { Pool } from 'undici';
+import { checkBuild } from '../lib/build.mjs';
+import {
+  gatewayArgs,
+  gatewayEnv,
+  gatewayNodeFlags,
+  simulatorArgs,
+  simulatorModelsYaml,
+} from '../lib/gateway.mjs';
+import { choosePinning, machineInfo, pinFlags, pinRequested } from '../lib/machine.mjs';
+import { numberReader, parseHarnessArgs, readList } from '../lib/options.mjs';
+import { readCpuSeconds, readRssKb, readSystemBusySeconds } from '../lib/proc-sampling.mjs';
+import {
+  createWorkDir,
+  freePorts,
+  listChildren,
+  onShutdown,
+  runMain,
+  startChild,
+  startServer,
+  waitHealthy,
+} from '../lib/processes.mjs';
+import { fixed, fmtMb, fmtPct, fmtSigned, print, signed, table, writeResults } from '../lib/report.mjs';
+import { percentile, sortedOf } from '../lib/stats.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '../..');
-const cliPath = join(repo, 'dist', 'cli.js');
-/** The V8 flags `npm start` and the `hybrid-inference` bin run the gateway with (package.json config). */
-const gatewayNodeFlags = (
-  JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')).config?.node_flags ?? ''
-)
-  .split(' ')
-  .filter((flag) => flag !== '');
 const MODEL = 'bench-model';
 const CHAT_PATH = '/v1/chat/completions';
 const VARIANTS = ['none', 'memory', 'redis', 'sqlite'];
@@ -35,6 +44,15 @@ const LIMITS = { rpm: 100_000_000, rpd: 1_000_000_000, tpm: 1_000_000_000, max_c
 const NOISE_CPU_PERCENT = 10;
 /** Harness lateness in sending a request on schedule above which the run is flagged (ms). */
 const LAG_WARN_MS = 5;
+/** Settings a gateway here runs without, besides the ones every harness drops (lib/gateway.mjs). */
+const GATEWAY_UNSET = [
+  'REDIS_KEY_PREFIX',
+  'STATE_SQLITE_PATH',
+  'RATE_LIMIT_ENABLED',
+  'DATABASE_URL',
+  'MAX_CONCURRENT_REQUESTS',
+  'REQUEST_QUEUE_MAX_WAITING_REQUESTS',
+];
 
 const usage = `Usage: node bench/limiter/run.mjs [flags]     (npm run bench:limiter -- [flags])
 
@@ -65,64 +83,41 @@ Environment:
 // ---------------------------------------------------------------- options
 
 function parseOptions(argv) {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      rate: { type: 'string', default: '200' },
-      duration: { type: 'string', default: '10' },
-      warmup: { type: 'string', default: '2' },
-      rounds: { type: 'string', default: '3' },
-      variants: { type: 'string', default: VARIANTS.join(',') },
-      'response-tokens': { type: 'string', default: '8' },
-      'request-timeout': { type: 'string', default: '30' },
-      'redis-url': { type: 'string', default: process.env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379' },
-      pin: { type: 'boolean' },
-      'no-pin': { type: 'boolean' },
-      'gateway-log-level': { type: 'string', default: 'warn' },
-      out: { type: 'string', default: join(repo, 'bench', 'results') },
-      help: { type: 'boolean', default: false },
-    },
+  const values = parseHarnessArgs(argv, {
+    rate: { type: 'string', default: '200' },
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
+    variants: { type: 'string', default: VARIANTS.join(',') },
+    'response-tokens': { type: 'string', default: '8' },
+    'request-timeout': { type: 'string', default: '30' },
+    'redis-url': { type: 'string', default: process.env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379' },
+    ...pinFlags,
   });
-  const number = (name, minimum, integer) => {
-    const value = Number(values[name]);
-    if (!Number.isFinite(value) || value < minimum || (integer && !Number.isInteger(value)))
-      throw new Error(
-        `--${name} expects ${integer ? 'an integer' : 'a number'} >= ${minimum}, got '${values[name]}'`,
-      );
-    return value;
-  };
-  const variants = values.variants
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean);
-  for (const variant of variants)
-    if (!VARIANTS.includes(variant))
-      throw new Error(`--variants: unknown '${variant}'; known: ${VARIANTS.join(', ')}`);
+  const number = numberReader(values);
+  const variants = readList(values, 'variants', VARIANTS);
   if (variants.length === 0) throw new Error('--variants: name at least one variant');
-  if (values.pin && values['no-pin']) throw new Error('--pin and --no-pin contradict each other');
+  const pin = pinRequested(values);
   if (!/^rediss?:\/\//.test(values['redis-url']))
     throw new Error(`--redis-url must be a redis:// or rediss:// URL, got '${values['redis-url']}'`);
   return {
     help: values.help,
-    rate: number('rate', 0.1, false),
-    durationS: number('duration', 0.1, false),
-    warmupS: number('warmup', 0, false),
-    rounds: number('rounds', 1, true),
-    variants: VARIANTS.filter((variant) => variants.includes(variant)),
-    responseTokens: number('response-tokens', 1, true),
-    requestTimeoutS: number('request-timeout', 0.1, false),
+    rate: number('rate', 0.1),
+    durationS: number('duration', 0.1),
+    warmupS: number('warmup', 0),
+    rounds: number('rounds', 1, { integer: true }),
+    variants,
+    responseTokens: number('response-tokens', 1, { integer: true }),
+    requestTimeoutS: number('request-timeout', 0.1),
     redisUrl: values['redis-url'],
-    pin: values['no-pin'] ? false : (values.pin ?? null),
+    pin,
     gatewayLogLevel: values['gateway-log-level'],
     outDir: resolve(values.out),
   };
 }
 
-// ---------------------------------------------------------------- processes
+// ---------------------------------------------------------------- Redis
 
-const children = new Map();
-let tmpDir = null;
-let shuttingDown = false;
 /** Redis keys of this run: deleted at the end, whatever happens. */
 let redisCleanup = null;
 /** The harness's own Redis connection (key cleanup, Redis CPU via INFO), when the redis variant runs. */
@@ -130,107 +125,12 @@ let redisClient = null;
 /** Whether Redis runs on this machine: then its CPU is taken out of "other cpu". */
 let redisIsLocal = false;
 
-function hasTaskset() {
-  try {
-    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Binds port 0 `count` times at once (so the ports differ), then releases them for the children. */
-async function freePorts(count) {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise((resolvePort, reject) => {
-          const server = createServer();
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolvePort(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => server.address().port);
-  await Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
-  return ports;
-}
-
-function logTail(child, lines = 15) {
-  try {
-    return readFileSync(child.logPath, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no output)';
-  }
-}
-
-function startChild(name, nodeArgs, { core, pin, env = process.env, cwd = repo }) {
-  const logPath = join(tmpDir, `${name}.log`);
-  const fd = openSync(logPath, 'a');
-  const command = pin ? 'taskset' : process.execPath;
-  const args = pin ? ['-c', String(core), process.execPath, ...nodeArgs] : nodeArgs;
-  const proc = spawn(command, args, { cwd, env, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  const child = { name, proc, pid: proc.pid, logPath, exited: null };
-  children.set(name, child);
-  proc.once('exit', (code, signal) => {
-    child.exited = { code, signal };
-    if (!shuttingDown) {
-      const busy = /EADDRINUSE/.test(logTail(child, 50)) ? ' (its port is busy: EADDRINUSE)' : '';
-      void shutdown(
-        1,
-        `${name} (pid ${child.pid}) exited unexpectedly${busy}: code ${code}, signal ${signal}\n${logTail(child)}`,
-      );
-    }
-  });
-  return child;
-}
-
-async function waitHealthy(child, port) {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (child.exited !== null)
-      throw new Error(`${child.name} exited before listening on ${port}:\n${logTail(child)}`);
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/health`);
-      await response.arrayBuffer();
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(50);
-  }
-  throw new Error(`${child.name} did not answer GET /health on port ${port} within 15 s:\n${logTail(child)}`);
-}
-
-async function shutdown(code, message) {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  if (message) process.stderr.write(`\n${message}\n`);
-  const running = [...children.values()].filter((child) => child.exited === null);
-  for (const child of running) child.proc.kill('SIGTERM');
-  await Promise.race([
-    Promise.all(running.map((child) => new Promise((done) => child.proc.once('exit', done)))),
-    sleep(10_000),
-  ]);
-  for (const child of children.values()) if (child.exited === null) child.proc.kill('SIGKILL');
-  // After the gateways are gone (a gateway stopping cleanly writes its leave to Redis).
-  if (redisCleanup !== null) {
-    const note = await redisCleanup().catch((error) => `could not delete them: ${error?.message ?? error}`);
-    process.stdout.write(`${note}\n`);
-  }
-  if (tmpDir !== null) rmSync(tmpDir, { recursive: true, force: true });
-  process.exit(code);
-}
-
-process.on('exit', () => {
-  for (const child of children.values()) if (child.exited === null) child.proc.kill('SIGKILL');
+// After the gateways are gone (a gateway stopping cleanly writes its leave to Redis).
+onShutdown(async () => {
+  if (redisCleanup === null) return;
+  const note = await redisCleanup().catch((error) => `could not delete them: ${error?.message ?? error}`);
+  process.stdout.write(`${note}\n`);
 });
-for (const signal of ['SIGINT', 'SIGTERM'])
-  process.on(signal, () => void shutdown(130, `${signal}: stopping`));
-
-// ---------------------------------------------------------------- Redis
 
 /** Connects to Redis once (fails fast with a clear message when it is not there). */
 async function openRedis(url) {
@@ -276,44 +176,6 @@ async function deleteKeys(redis, prefix) {
     if (keys.length > 0) deleted += await redis.unlink(...keys);
   } while (cursor !== '0');
   return deleted;
-}
-
-// ---------------------------------------------------------------- /proc sampling
-
-function readRssKb(pid) {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match === null ? Number.NaN : Number(match[1]);
-  } catch {
-    return Number.NaN;
-  }
-}
-
-let clockTicks = 100;
-function readCpuSeconds(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime + stime, all threads
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** CPU seconds the whole machine spent busy (all cores), from the first line of /proc/stat. */
-function readSystemBusySeconds() {
-  try {
-    const fields = readFileSync('/proc/stat', 'utf8')
-      .split('\n', 1)[0]
-      .trim()
-      .split(/\s+/)
-      .slice(1)
-      .map(Number);
-    const [user, nice, system, , , irq, softirq, steal] = fields;
-    return (user + nice + system + irq + softirq + (steal ?? 0)) / clockTicks;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 // ---------------------------------------------------------------- load
@@ -407,46 +269,11 @@ function modelsYaml(simPort, limited) {
   const limits = `{ ${Object.entries(LIMITS)
     .map(([key, value]) => `${key}: ${value}`)
     .join(', ')} }`;
-  return [
-    'models:',
-    `  - id: ${MODEL}`,
-    '    name: Bench Model',
-    "    pricing: { prompt: '0', completion: '0' }",
-    '    route:',
-    '      - kind: vllm',
-    `        base_url: http://127.0.0.1:${simPort}/v1`,
-    `        provider_model_id: ${MODEL}`,
-    ...(limited ? [`        limits: ${limits}`] : []),
-    '',
-  ].join('\n');
+  return simulatorModelsYaml({ model: MODEL, simPort, limits: limited ? limits : null });
 }
 
-function gatewayEnv(options, variant, dir, redisKeyPrefix) {
-  const env = {
-    ...process.env,
-    LOG_LEVEL: options.gatewayLogLevel,
-    SQLITE_DB_PATH: join(dir, 'requests.db'),
-  };
-  for (const key of [
-    'CONFIG_DIR',
-    'MODELS_CONFIG',
-    'ROUTING_CONFIG',
-    'HOST',
-    'PORT',
-    'LOCAL_BASE_URL',
-    'OFFLOAD',
-    'REDIS_URL',
-    'REDIS_KEY_PREFIX',
-    'STATE_STORE',
-    'STATE_SQLITE_PATH',
-    'RATE_LIMIT_ENABLED',
-    'DATABASE_URL',
-    'OPENROUTER_SQLITE_DB',
-    'ADMIN_API_KEY',
-    'MAX_CONCURRENT_REQUESTS',
-    'REQUEST_QUEUE_MAX_WAITING_REQUESTS',
-  ])
-    delete env[key];
+function variantEnv(options, variant, dir, redisKeyPrefix) {
+  const env = gatewayEnv({ logLevel: options.gatewayLogLevel, dir, unset: GATEWAY_UNSET });
   if (variant === 'none' || variant === 'memory') env.STATE_STORE = 'memory';
   if (variant === 'redis') {
     env.STATE_STORE = 'redis';
@@ -483,13 +310,8 @@ async function checkStore(gateway) {
 
 // ---------------------------------------------------------------- statistics
 
-function percentile(sorted, q) {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
-
 function latencyStats(latencies) {
-  const sorted = Float64Array.from(latencies).sort();
+  const sorted = sortedOf(latencies);
   const sum = sorted.reduce((total, value) => total + value, 0);
   return {
     p50: percentile(sorted, 0.5),
@@ -502,46 +324,10 @@ function latencyStats(latencies) {
 
 // ---------------------------------------------------------------- printing
 
-const fmtMs = (value) => (Number.isFinite(value) ? value.toFixed(3) : '-');
-const fmtSigned = (value) => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(3)}` : '-');
-const fmtSignedUs = (value) => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(0)}` : '-');
-const fmtMb = (kb) => (Number.isFinite(kb) ? (kb / 1024).toFixed(1) : '-');
-const fmtPct = (value) => (Number.isFinite(value) ? value.toFixed(0) : '-');
-
-function table(header, rows) {
-  const widths = header.map((cell, column) =>
-    Math.max(cell.length, ...rows.map((row) => String(row[column]).length)),
-  );
-  const line = (row) =>
-    row
-      .map((cell, column) =>
-        column === 0 ? String(cell).padEnd(widths[column]) : String(cell).padStart(widths[column]),
-      )
-      .join('  ');
-  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
-}
-
-function print(text = '') {
-  process.stdout.write(`${text}\n`);
-}
+const fmtMs = fixed(3);
+const fmtSignedUs = signed(0);
 
 // ---------------------------------------------------------------- main
-
-function checkBuild() {
-  let built;
-  try {
-    built = statSync(cliPath).mtimeMs;
-  } catch {
-    throw new Error(
-      `${relative(process.cwd(), cliPath)} is missing: run 'npm run build' (or 'npm run bench:limiter')`,
-    );
-  }
-  const newest = readdirSync(join(repo, 'src'), { recursive: true })
-    .filter((file) => String(file).endsWith('.ts'))
-    .reduce((latest, file) => Math.max(latest, statSync(join(repo, 'src', String(file))).mtimeMs), 0);
-  if (newest > built)
-    print(`warning: src/ is newer than dist/ — run 'npm run build' to benchmark the current code`);
-}
 
 /** One measured run of one variant: the load, plus RSS (max, every 200 ms) and CPU of the gateway. */
 async function runVariant(gateway, options, body) {
@@ -549,7 +335,9 @@ async function runVariant(gateway, options, body) {
   const pid = gateway.child.pid;
   let maxRssKb = readRssKb(pid);
   const sampler = setInterval(() => (maxRssKb = Math.max(maxRssKb, readRssKb(pid))), 200);
-  const watched = [...children.values()].map((child) => child.pid).concat(process.pid);
+  const watched = listChildren()
+    .map((child) => child.pid)
+    .concat(process.pid);
   const ourCpu = () => watched.reduce((sum, watchedPid) => sum + readCpuSeconds(watchedPid), 0);
   const cpuBefore = readCpuSeconds(pid);
   const ourBefore = ourCpu();
@@ -577,7 +365,7 @@ async function runVariant(gateway, options, body) {
   const statuses = {};
   for (const result of all) statuses[result.status] = (statuses[result.status] ?? 0) + 1;
   const latencies = replayed.measured.filter((result) => result.ok).map((result) => result.latencyMs);
-  const lags = Float64Array.from(replayed.lags).sort();
+  const lags = sortedOf(replayed.lags);
   return {
     requests: replayed.measured.length,
     ok: latencies.length,
@@ -598,27 +386,12 @@ async function runVariant(gateway, options, body) {
   };
 }
 
-async function main() {
-  const options = parseOptions(process.argv.slice(2));
-  if (options.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  checkBuild();
-  const nproc = os.availableParallelism();
-  const taskset = hasTaskset();
-  const pin = options.pin ?? (nproc >= 2 && taskset);
-  if (pin && !taskset) throw new Error('--pin needs taskset (util-linux), which is not installed');
-  if (pin && nproc < 2) throw new Error(`--pin needs 2 cores, this machine has ${nproc}`);
-  try {
-    clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    // keep 100
-  }
-  if (pin) execFileSync('taskset', ['-a', '-pc', '0', String(process.pid)], { stdio: 'ignore' });
+async function main(options) {
+  checkBuild('bench:limiter');
+  const { pin } = choosePinning(options.pin);
 
   const startedAt = new Date().toISOString();
-  tmpDir = mkdtempSync(join(os.tmpdir(), 'hybrid-inference-bench-limiter-'));
+  const tmpDir = createWorkDir('hybrid-inference-bench-limiter-');
   const redisKeyPrefix = `bench-limiter:${process.pid}-${Date.now().toString(36)}:`;
   let redisVersion = null;
   if (options.variants.includes('redis')) {
@@ -639,27 +412,12 @@ async function main() {
   }
 
   const [simPort, ...gatewayPorts] = await freePorts(1 + options.variants.length);
-  const simulator = startChild(
+  await startServer(
     'simulator',
-    [
-      cliPath,
-      'simulate',
-      '--port',
-      String(simPort),
-      '--model',
-      MODEL,
-      '--ttft-ms',
-      '0',
-      '--tokens-per-second',
-      '0',
-      '--max-concurrency',
-      '0',
-      '--response-tokens',
-      String(options.responseTokens),
-    ],
+    simulatorArgs({ port: simPort, model: MODEL, responseTokens: options.responseTokens }),
+    simPort,
     { core: 0, pin },
   );
-  await waitHealthy(simulator, simPort);
 
   const gateways = options.variants.map((variant, index) => {
     const dir = join(tmpDir, variant);
@@ -669,8 +427,8 @@ async function main() {
     const port = gatewayPorts[index];
     const child = startChild(
       `gateway-${variant}`,
-      [...gatewayNodeFlags, cliPath, 'serve', '--port', String(port), '--config-dir', dir],
-      { core: 1, pin, env: gatewayEnv(options, variant, dir, redisKeyPrefix), cwd: dir }, // no .env of the repo
+      gatewayArgs(port, dir),
+      { core: 1, pin, env: variantEnv(options, variant, dir, redisKeyPrefix), cwd: dir }, // no .env of the repo
     );
     const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 256, keepAliveTimeout: 30_000 });
     return { variant, port, child, pool };
@@ -683,9 +441,9 @@ async function main() {
     messages: [{ role: 'user', content: 'Say something short' }],
     max_tokens: options.responseTokens,
   });
-  const cpuModel = os.cpus()[0]?.model ?? 'unknown';
+  const machine = machineInfo();
   print(
-    `hybrid-inference limiter benchmark — node ${process.version}, ${nproc} cores (${cpuModel}), ${os.platform()} ${os.release()}`,
+    `hybrid-inference limiter benchmark — node ${machine.node}, ${machine.nproc} cores (${machine.cpuModel}), ${machine.platform}`,
   );
   print(
     pin
@@ -899,40 +657,19 @@ async function main() {
   print();
 
   // ---- JSON
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  mkdirSync(options.outDir, { recursive: true });
-  const file = join(options.outDir, `limiter-${stamp}.json`);
-  writeFileSync(
-    file,
-    `${JSON.stringify(
-      {
-        startedAt,
-        finishedAt: new Date().toISOString(),
-        environment: {
-          node: process.version,
-          nproc,
-          cpuModel,
-          platform: `${os.platform()} ${os.release()}`,
-          pinned: pin,
-          redisVersion,
-        },
-        options: { ...options, help: undefined },
-        limits: LIMITS,
-        redisKeyPrefix: options.variants.includes('redis') ? redisKeyPrefix : null,
-        stores: Object.fromEntries(gateways.map((gateway) => [gateway.variant, gateway.store])),
-        latencyUnit: 'ms',
-        variants: report,
-        interpretation,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  print(`results written to ${relative(process.cwd(), file)}`);
+  writeResults(options.outDir, 'limiter', {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    environment: { ...machine, pinned: pin, redisVersion },
+    options: { ...options, help: undefined },
+    limits: LIMITS,
+    redisKeyPrefix: options.variants.includes('redis') ? redisKeyPrefix : null,
+    stores: Object.fromEntries(gateways.map((gateway) => [gateway.variant, gateway.store])),
+    latencyUnit: 'ms',
+    variants: report,
+    interpretation,
+  });
   return 0;
 }
 
-main().then(
-  (code) => shutdown(code, ''),
-  (error) => shutdown(1, `benchmark failed: ${error?.message ?? error}`),
-);
+runMain({ usage, parseOptions, main });

@@ -1,41 +1,41 @@
 // Overhead benchmark: the same closed-loop load against the simulator directly, a bare Node pass-through
 // proxy (the floor) and the gateway, alternating targets in rounds. See bench/README.md.
-import { execFileSync, spawn } from 'node:child_process';
-import {
-  closeSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
-import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { checkBuild } from '../lib/build.mjs';
+import {
+  gatewayArgs,
+  gatewayEnv,
+  gatewayNodeFlags,
+  simulatorArgs,
+  simulatorModelsYaml,
+} from '../lib/gateway.mjs';
+import { choosePinning, machineInfo, pinFlags, pinRequested } from '../lib/machine.mjs';
+import { numberReader, parseHarnessArgs, readList } from '../lib/options.mjs';
+import { readCpuSeconds, readRssKb, readSystemBusySeconds } from '../lib/proc-sampling.mjs';
+import {
+  createWorkDir,
+  freePorts,
+  listChildren,
+  logTail,
+  runMain,
+  startChild,
+  startServer,
+} from '../lib/processes.mjs';
+import { fixed, fmtMb, fmtPct, fmtSigned, print, table, writeResults } from '../lib/report.mjs';
+import { percentile, sortedOf } from '../lib/stats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '../..');
-const cliPath = join(repo, 'dist', 'cli.js');
-/** The V8 flags `npm start` and the `hybrid-inference` bin run the gateway with (package.json config). */
-const gatewayNodeFlags = (
-  JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')).config?.node_flags ?? ''
-)
-  .split(' ')
-  .filter((flag) => flag !== '');
 const MODEL = 'bench-model';
 const CHAT_PATH = '/v1/chat/completions';
 const TARGET_NAMES = ['direct', 'floor', 'gateway'];
 /** Which child process serves each target (its RSS and CPU are reported for the target). */
 const TARGET_PROCESS = { direct: 'simulator', floor: 'floor', gateway: 'gateway' };
-/** The issue's targets. */
 /** CPU % (of one core) used by processes outside the benchmark above which a run is flagged as noisy. */
 const NOISE_CPU_PERCENT = 10;
+/** The issue's targets. */
 const LIMITS = { throughputRatio: 0.6, addedP50Ms: 0.5, addedTtftP50Ms: 1, gatewayRssMb: 150 };
 
 const usage = `Usage: node bench/overhead/run.mjs [flags]     (npm run bench -- [flags])
@@ -63,58 +63,35 @@ const usage = `Usage: node bench/overhead/run.mjs [flags]     (npm run bench -- 
 // ---------------------------------------------------------------- options
 
 function parseOptions(argv) {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      duration: { type: 'string', default: '5' },
-      rounds: { type: 'string', default: '3' },
-      connections: { type: 'string', default: '50' },
-      warmup: { type: 'string', default: '1' },
-      'initial-warmup': { type: 'string', default: '2' },
-      scenarios: { type: 'string', default: 'nonstream,stream,nonstream-1,stream-1' },
-      targets: { type: 'string', default: TARGET_NAMES.join(',') },
-      'response-tokens': { type: 'string', default: '16' },
-      'max-tokens': { type: 'string', default: '16' },
-      pin: { type: 'boolean' },
-      'no-pin': { type: 'boolean' },
-      'gateway-log-level': { type: 'string', default: 'warn' },
-      'request-log': { type: 'string', default: 'off' },
-      'cpu-prof': { type: 'string' },
-      out: { type: 'string', default: join(repo, 'bench', 'results') },
-      check: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
+  const values = parseHarnessArgs(argv, {
+    duration: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '50' },
+    warmup: { type: 'string', default: '1' },
+    'initial-warmup': { type: 'string', default: '2' },
+    scenarios: { type: 'string', default: 'nonstream,stream,nonstream-1,stream-1' },
+    targets: { type: 'string', default: TARGET_NAMES.join(',') },
+    'response-tokens': { type: 'string', default: '16' },
+    'max-tokens': { type: 'string', default: '16' },
+    ...pinFlags,
+    'request-log': { type: 'string', default: 'off' },
+    'cpu-prof': { type: 'string' },
+    check: { type: 'boolean', default: false },
   });
-  const number = (name, minimum, integer) => {
-    const value = Number(values[name]);
-    if (!Number.isFinite(value) || value < minimum || (integer && !Number.isInteger(value)))
-      throw new Error(
-        `--${name} expects ${integer ? 'an integer' : 'a number'} >= ${minimum}, got '${values[name]}'`,
-      );
-    return value;
-  };
-  const list = (name, known) => {
-    const items = values[name]
-      .split(',')
-      .map((item) => item.trim())
-      .filter(Boolean);
-    for (const item of items)
-      if (!known.includes(item)) throw new Error(`--${name}: unknown '${item}'; known: ${known.join(', ')}`);
-    return known.filter((item) => items.includes(item));
-  };
-  if (values.pin && values['no-pin']) throw new Error('--pin and --no-pin contradict each other');
+  const number = numberReader(values);
+  const pin = pinRequested(values);
   return {
     help: values.help,
-    durationS: number('duration', 0.1, false),
-    rounds: number('rounds', 1, true),
-    connections: number('connections', 1, true),
-    warmupS: number('warmup', 0, false),
-    initialWarmupS: number('initial-warmup', 0, false),
-    scenarios: list('scenarios', ['nonstream', 'stream', 'nonstream-1', 'stream-1']),
-    targets: list('targets', TARGET_NAMES),
-    responseTokens: number('response-tokens', 1, true),
-    maxTokens: number('max-tokens', 1, true),
-    pin: values['no-pin'] ? false : (values.pin ?? null),
+    durationS: number('duration', 0.1),
+    rounds: number('rounds', 1, { integer: true }),
+    connections: number('connections', 1, { integer: true }),
+    warmupS: number('warmup', 0),
+    initialWarmupS: number('initial-warmup', 0),
+    scenarios: readList(values, 'scenarios', ['nonstream', 'stream', 'nonstream-1', 'stream-1']),
+    targets: readList(values, 'targets', TARGET_NAMES),
+    responseTokens: number('response-tokens', 1, { integer: true }),
+    maxTokens: number('max-tokens', 1, { integer: true }),
+    pin,
     gatewayLogLevel: values['gateway-log-level'],
     requestLog: values['request-log'],
     cpuProfDir: values['cpu-prof'] === undefined ? null : resolve(values['cpu-prof']),
@@ -123,151 +100,7 @@ function parseOptions(argv) {
   };
 }
 
-// ---------------------------------------------------------------- processes
-
-const children = new Map();
-let tmpDir = null;
-let shuttingDown = false;
-let sampler = null;
 let finalNote = '';
-
-function hasTaskset() {
-  try {
-    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Binds port 0 `count` times at once (so the ports differ), then releases them for the children. */
-async function freePorts(count) {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise((resolvePort, reject) => {
-          const server = createServer();
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolvePort(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => server.address().port);
-  await Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
-  return ports;
-}
-
-function logTail(child, lines = 15) {
-  try {
-    return readFileSync(child.logPath, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no output)';
-  }
-}
-
-function startChild(name, nodeArgs, { core, pin, env = process.env, cwd = repo, ipc = false }) {
-  const logPath = join(tmpDir, `${name}.log`);
-  const fd = openSync(logPath, 'a');
-  const command = pin ? 'taskset' : process.execPath;
-  const args = pin ? ['-c', String(core), process.execPath, ...nodeArgs] : nodeArgs;
-  const proc = spawn(command, args, {
-    cwd,
-    env,
-    stdio: ['ignore', fd, fd, ...(ipc ? ['ipc'] : [])],
-    serialization: 'advanced',
-  });
-  closeSync(fd);
-  const child = { name, proc, pid: proc.pid, logPath, exited: null, core: pin ? core : null };
-  children.set(name, child);
-  proc.once('exit', (code, signal) => {
-    child.exited = { code, signal };
-    if (!shuttingDown) {
-      const busy = /EADDRINUSE/.test(logTail(child, 50)) ? ' (its port is busy: EADDRINUSE)' : '';
-      void shutdown(
-        1,
-        `${name} (pid ${child.pid}) exited unexpectedly${busy}: code ${code}, signal ${signal}\n${logTail(child)}`,
-      );
-    }
-  });
-  return child;
-}
-
-async function waitHealthy(child, port) {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (child.exited !== null) throw new Error(`${child.name} exited before listening on ${port}`);
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/health`);
-      await response.arrayBuffer();
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(50);
-  }
-  throw new Error(`${child.name} did not answer GET /health on port ${port} within 15 s:\n${logTail(child)}`);
-}
-
-async function shutdown(code, message) {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  if (sampler !== null) clearInterval(sampler);
-  if (message) process.stderr.write(`\n${message}\n`);
-  const running = [...children.values()].filter((child) => child.exited === null);
-  for (const child of running) child.proc.kill('SIGTERM');
-  await Promise.race([
-    Promise.all(running.map((child) => new Promise((done) => child.proc.once('exit', done)))),
-    sleep(10_000),
-  ]);
-  for (const child of children.values()) if (child.exited === null) child.proc.kill('SIGKILL');
-  if (tmpDir !== null) rmSync(tmpDir, { recursive: true, force: true });
-  process.exit(code);
-}
-
-process.on('exit', () => {
-  for (const child of children.values()) if (child.exited === null) child.proc.kill('SIGKILL');
-});
-for (const signal of ['SIGINT', 'SIGTERM'])
-  process.on(signal, () => void shutdown(130, `${signal}: stopping`));
-
-// ---------------------------------------------------------------- /proc sampling
-
-function readRssKb(pid) {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match === null ? Number.NaN : Number(match[1]);
-  } catch {
-    return Number.NaN;
-  }
-}
-
-let clockTicks = 100;
-function readCpuSeconds(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime + stime, all threads
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** CPU seconds the whole machine spent busy (all cores), from the first line of /proc/stat. */
-function readSystemBusySeconds() {
-  try {
-    const fields = readFileSync('/proc/stat', 'utf8')
-      .split('\n', 1)[0]
-      .trim()
-      .split(/\s+/)
-      .slice(1)
-      .map(Number);
-    const [user, nice, system, , , irq, softirq, steal] = fields;
-    return (user + nice + system + irq + softirq + (steal ?? 0)) / clockTicks;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 // ---------------------------------------------------------------- load generator
 
@@ -295,7 +128,7 @@ async function startLoadWorker(pin) {
  * that processes outside the benchmark used (`other`: noise; it should stay near 0).
  */
 async function runLoad(job) {
-  const processes = [...children.values(), { name: 'harness', pid: process.pid }];
+  const processes = [...listChildren(), { name: 'harness', pid: process.pid }];
   const maxRssKb = Object.fromEntries(processes.map((child) => [child.name, readRssKb(child.pid)]));
   const cpuBefore = Object.fromEntries(processes.map((child) => [child.name, readCpuSeconds(child.pid)]));
   const systemBefore = readSystemBusySeconds();
@@ -303,7 +136,7 @@ async function runLoad(job) {
     for (const child of processes)
       maxRssKb[child.name] = Math.max(maxRssKb[child.name], readRssKb(child.pid));
   };
-  sampler = setInterval(sample, 200);
+  const sampler = setInterval(sample, 200);
   const startedAt = performance.now();
   const id = (nextJobId += 1);
   try {
@@ -324,16 +157,10 @@ async function runLoad(job) {
     return { ...result, maxRssKb, cpuPercent };
   } finally {
     clearInterval(sampler);
-    sampler = null;
   }
 }
 
 // ---------------------------------------------------------------- statistics
-
-function percentile(sorted, q) {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
 
 function concatSorted(arrays) {
   const all = new Float64Array(arrays.reduce((sum, array) => sum + array.length, 0));
@@ -346,8 +173,8 @@ function concatSorted(arrays) {
 }
 
 function summariseRun(result) {
-  const latencies = Float64Array.from(result.latencies).sort();
-  const ttfts = Float64Array.from(result.ttfts).sort();
+  const latencies = sortedOf(result.latencies);
+  const ttfts = sortedOf(result.ttfts);
   return {
     reqPerSec: result.measured / (result.durationMs / 1000),
     p50: percentile(latencies, 0.5),
@@ -399,162 +226,72 @@ function aggregate(runs) {
 
 const fmtMs = (value) =>
   Number.isFinite(value) ? (Math.abs(value) < 10 ? value.toFixed(3) : value.toFixed(1)) : '-';
-const fmtSigned = (value) => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(3)}` : '-');
-const fmtMb = (kb) => (Number.isFinite(kb) ? (kb / 1024).toFixed(1) : '-');
-const fmtPct = (value) => (Number.isFinite(value) ? value.toFixed(0) : '-');
-const fmtRatio = (value) => (Number.isFinite(value) ? value.toFixed(2) : '-');
-
-function table(header, rows) {
-  const widths = header.map((cell, column) =>
-    Math.max(cell.length, ...rows.map((row) => String(row[column]).length)),
-  );
-  const line = (row) =>
-    row
-      .map((cell, column) =>
-        column === 0 ? String(cell).padEnd(widths[column]) : String(cell).padStart(widths[column]),
-      )
-      .join('  ');
-  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
-}
-
-function print(text = '') {
-  process.stdout.write(`${text}\n`);
-}
+const fmtRatio = fixed(2);
 
 // ---------------------------------------------------------------- main
 
-function checkBuild() {
-  let built;
-  try {
-    built = statSync(cliPath).mtimeMs;
-  } catch {
-    throw new Error(
-      `${relative(process.cwd(), cliPath)} is missing: run 'npm run build' (or 'npm run bench')`,
-    );
-  }
-  const newest = readdirSync(join(repo, 'src'), { recursive: true })
-    .filter((file) => String(file).endsWith('.ts'))
-    .reduce((latest, file) => Math.max(latest, statSync(join(repo, 'src', String(file))).mtimeMs), 0);
-  if (newest > built)
-    print(`warning: src/ is newer than dist/ — run 'npm run build' to benchmark the current code`);
-}
-
-async function main() {
-  const options = parseOptions(process.argv.slice(2));
-  if (options.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  checkBuild();
-  const nproc = os.availableParallelism();
-  const taskset = hasTaskset();
-  const pin = options.pin ?? (nproc >= 2 && taskset);
-  if (pin && !taskset) throw new Error('--pin needs taskset (util-linux), which is not installed');
-  if (pin && nproc < 2) throw new Error(`--pin needs 2 cores, this machine has ${nproc}`);
-  try {
-    clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    // keep 100
-  }
-  if (pin) execFileSync('taskset', ['-a', '-pc', '0', String(process.pid)], { stdio: 'ignore' });
+async function main(options) {
+  checkBuild('bench');
+  const { pin } = choosePinning(options.pin);
 
   const startedAt = new Date().toISOString();
-  tmpDir = mkdtempSync(join(os.tmpdir(), 'hybrid-inference-bench-'));
+  const tmpDir = createWorkDir('hybrid-inference-bench-');
   const [simPort, floorPort, gatewayPort] = await freePorts(3);
   const wanted = new Set(options.targets);
 
-  const simulator = startChild(
+  await startServer(
     'simulator',
-    [
-      cliPath,
-      'simulate',
-      '--port',
-      String(simPort),
-      '--model',
-      MODEL,
-      '--ttft-ms',
-      '0',
-      '--tokens-per-second',
-      '0',
-    ].concat(['--response-tokens', String(options.responseTokens), '--max-concurrency', '0']),
+    simulatorArgs({ port: simPort, model: MODEL, responseTokens: options.responseTokens }),
+    simPort,
     { core: 0, pin },
   );
-  await waitHealthy(simulator, simPort);
 
   const ready = [];
   if (wanted.has('floor')) {
-    const floor = startChild(
-      'floor',
-      [
-        join(here, 'floor-proxy.mjs'),
-        '--port',
-        String(floorPort),
-        '--upstream',
-        `http://127.0.0.1:${simPort}`,
-        '--model',
-        MODEL,
-      ],
-      { core: 1, pin },
+    ready.push(
+      startServer(
+        'floor',
+        [
+          join(here, 'floor-proxy.mjs'),
+          '--port',
+          String(floorPort),
+          '--upstream',
+          `http://127.0.0.1:${simPort}`,
+          '--model',
+          MODEL,
+        ],
+        floorPort,
+        { core: 1, pin },
+      ),
     );
-    ready.push(waitHealthy(floor, floorPort));
   }
   if (wanted.has('gateway')) {
-    writeFileSync(
-      join(tmpDir, 'models.yaml'),
-      [
-        'models:',
-        `  - id: ${MODEL}`,
-        '    name: Bench Model',
-        "    pricing: { prompt: '0', completion: '0' }",
-        '    route:',
-        '      - kind: vllm',
-        `        base_url: http://127.0.0.1:${simPort}/v1`,
-        `        provider_model_id: ${MODEL}`,
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(join(tmpDir, 'models.yaml'), simulatorModelsYaml({ model: MODEL, simPort }));
     writeFileSync(join(tmpDir, 'routing.yaml'), 'routing_strategy: weighted\n');
-    const env = {
-      ...process.env,
-      LOG_LEVEL: options.gatewayLogLevel,
-      SQLITE_DB_PATH: join(tmpDir, 'requests.db'),
-      // off: USE_SQLITE_LOG=false and no DATABASE_URL.
-      USE_SQLITE_LOG: options.requestLog === 'sqlite' ? 'true' : 'false',
-      DATABASE_URL:
-        options.requestLog === 'postgres'
-          ? (process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test')
-          : '',
-    };
-    for (const key of [
-      'CONFIG_DIR',
-      'MODELS_CONFIG',
-      'ROUTING_CONFIG',
-      'HOST',
-      'PORT',
-      'LOCAL_BASE_URL',
-      'OFFLOAD',
-    ])
-      delete env[key];
-    for (const key of ['REDIS_URL', 'STATE_STORE', 'OPENROUTER_SQLITE_DB', 'ADMIN_API_KEY']) delete env[key];
+    const env = gatewayEnv({
+      logLevel: options.gatewayLogLevel,
+      dir: tmpDir,
+      set: {
+        // off: USE_SQLITE_LOG=false and no DATABASE_URL.
+        USE_SQLITE_LOG: options.requestLog === 'sqlite' ? 'true' : 'false',
+        DATABASE_URL:
+          options.requestLog === 'postgres'
+            ? (process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test')
+            : '',
+      },
+    });
     if (options.cpuProfDir !== null) mkdirSync(options.cpuProfDir, { recursive: true });
     if (options.cpuProfDir !== null)
       finalNote = `gateway CPU profile: written into ${options.cpuProfDir} as the gateway exits; summarise it with node bench/overhead/profile-summary.mjs <file>`;
     const profiling = options.cpuProfDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir];
-    const gateway = startChild(
-      'gateway',
-      [
-        ...gatewayNodeFlags,
-        ...profiling,
-        cliPath,
-        'serve',
-        '--port',
-        String(gatewayPort),
-        '--config-dir',
-        tmpDir,
-      ],
-      { core: 1, pin, env, cwd: tmpDir }, // cwd: no .env of the repo is read
+    ready.push(
+      startServer(
+        'gateway',
+        gatewayArgs(gatewayPort, tmpDir, profiling),
+        gatewayPort,
+        { core: 1, pin, env, cwd: tmpDir }, // cwd: no .env of the repo is read
+      ),
     );
-    ready.push(waitHealthy(gateway, gatewayPort));
   }
   await Promise.all(ready);
   await startLoadWorker(pin);
@@ -602,9 +339,9 @@ async function main() {
     durationMs: durationS * 1000,
   });
 
-  const cpuModel = os.cpus()[0]?.model ?? 'unknown';
+  const machine = machineInfo();
   print(
-    `hybrid-inference overhead benchmark — node ${process.version}, ${nproc} cores (${cpuModel}), ${os.platform()} ${os.release()}`,
+    `hybrid-inference overhead benchmark — node ${machine.node}, ${machine.nproc} cores (${machine.cpuModel}), ${machine.platform}`,
   );
   print(
     pin
@@ -619,8 +356,12 @@ async function main() {
   );
   const load = os.loadavg().map((value) => value.toFixed(2));
   print(`load average before start: ${load.join(' ')} (1, 5, 15 min)`);
-  print(`pids: ${[...children.values()].map((child) => `${child.name} ${child.pid}`).join(', ')}`);
-  const idleRss = [...children.values()].map((child) => `${child.name} ${fmtMb(readRssKb(child.pid))}`);
+  print(
+    `pids: ${listChildren()
+      .map((child) => `${child.name} ${child.pid}`)
+      .join(', ')}`,
+  );
+  const idleRss = listChildren().map((child) => `${child.name} ${fmtMb(readRssKb(child.pid))}`);
   print(`RSS before load (MB): ${idleRss.join(', ')}`);
   print();
 
@@ -821,34 +562,17 @@ async function main() {
   print();
 
   // ---- JSON
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  mkdirSync(options.outDir, { recursive: true });
-  const file = join(options.outDir, `overhead-${stamp}.json`);
-  writeFileSync(
-    file,
-    `${JSON.stringify(
-      {
-        startedAt,
-        finishedAt: new Date().toISOString(),
-        environment: {
-          node: process.version,
-          nproc,
-          cpuModel,
-          platform: `${os.platform()} ${os.release()}`,
-          pinned: pin,
-        },
-        options: { ...options, help: undefined },
-        latencyUnit: 'ms',
-        scenarios: report,
-        correctness,
-        maxOtherCpuPercent: maxOtherCpu,
-        checks,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  print(`results written to ${relative(process.cwd(), file)}`);
+  writeResults(options.outDir, 'overhead', {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    environment: { ...machine, pinned: pin },
+    options: { ...options, help: undefined },
+    latencyUnit: 'ms',
+    scenarios: report,
+    correctness,
+    maxOtherCpuPercent: maxOtherCpu,
+    checks,
+  });
 
   if (failed.length > 0) {
     print(
@@ -860,7 +584,4 @@ async function main() {
   return 0;
 }
 
-main().then(
-  (code) => shutdown(code, finalNote),
-  (error) => shutdown(1, `benchmark failed: ${error?.message ?? error}`),
-);
+runMain({ usage, parseOptions, main, note: () => finalNote });

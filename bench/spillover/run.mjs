@@ -1,26 +1,18 @@
 // Spillover benchmark: a bursty open-loop load through the gateway onto a simulated local worker of limited
 // capacity plus a simulated hosted API, once per routing strategy (fixed split vs load-aware). Reports the
 // share of tokens served locally and the time to first token. See bench/README.md.
-import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
+import { checkBuild } from '../lib/build.mjs';
+import { gatewayArgs, gatewayEnv, gatewayNodeFlags, simulatorArgs } from '../lib/gateway.mjs';
+import { numberReader, parseHarnessArgs, readList } from '../lib/options.mjs';
+import { createWorkDir, freePorts, logTail, runMain, startServer, stopChild } from '../lib/processes.mjs';
+import { fixed, print, table, writeResults } from '../lib/report.mjs';
+import { percentile, sortedOf } from '../lib/stats.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '../..');
-const cliPath = join(repo, 'dist', 'cli.js');
-/** The V8 flags `npm start` and the `hybrid-inference` bin run the gateway with (package.json config). */
-const gatewayNodeFlags = (
-  JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')).config?.node_flags ?? ''
-)
-  .split(' ')
-  .filter((flag) => flag !== '');
 const MODEL = 'spill-model';
 const CHAT_PATH = '/v1/chat/completions';
 const STRATEGIES = ['fixed', 'load-aware'];
@@ -29,6 +21,8 @@ const LOCAL_PROVIDER = 'local-sim';
 const REMOTE_PROVIDER = 'remote-sim';
 /** How often the local simulator's queue is sampled during a run (GET /control/stats, not counted). */
 const QUEUE_SAMPLE_MS = 100;
+/** Settings a gateway here runs without, besides the ones every harness drops (lib/gateway.mjs). */
+const GATEWAY_UNSET = ['DATABASE_URL', 'CIRCUIT_FAILURE_THRESHOLD', 'CIRCUIT_COOLDOWN_SECONDS'];
 
 const usage = `Usage: node bench/spillover/run.mjs [flags]     (npm run bench:spillover -- [flags])
 
@@ -71,56 +65,33 @@ Output:
 // ---------------------------------------------------------------- options
 
 function parseOptions(argv) {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      duration: { type: 'string', default: '30' },
-      'burst-s': { type: 'string', default: '2' },
-      'burst-rate': { type: 'string', default: '40' },
-      'lull-s': { type: 'string', default: '4' },
-      'lull-rate': { type: 'string', default: '10' },
-      seed: { type: 'string', default: '1' },
-      tokens: { type: 'string', default: '64' },
-      warmup: { type: 'string', default: '2' },
-      'request-timeout': { type: 'string', default: '60' },
-      'local-max-concurrency': { type: 'string', default: '4' },
-      'local-ttft-ms': { type: 'string', default: '40' },
-      'local-tokens-per-second': { type: 'string', default: '400' },
-      'remote-ttft-ms': { type: 'string', default: '250' },
-      'remote-tokens-per-second': { type: 'string', default: '150' },
-      'remote-max-concurrency': { type: 'string', default: '0' },
-      strategies: { type: 'string', default: STRATEGIES.join(',') },
-      'local-fraction': { type: 'string', default: '0.6' },
-      'target-ttft-ms': { type: 'string', default: '1000' },
-      'max-waiting': { type: 'string', default: '4' },
-      'scrape-interval-ms': { type: 'string', default: '200' },
-      hysteresis: { type: 'string', default: '0.5' },
-      'routing-parameter': { type: 'string', multiple: true, default: [] },
-      'gateway-log-level': { type: 'string', default: 'warn' },
-      out: { type: 'string', default: join(repo, 'bench', 'results') },
-      check: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
+  const values = parseHarnessArgs(argv, {
+    duration: { type: 'string', default: '30' },
+    'burst-s': { type: 'string', default: '2' },
+    'burst-rate': { type: 'string', default: '40' },
+    'lull-s': { type: 'string', default: '4' },
+    'lull-rate': { type: 'string', default: '10' },
+    seed: { type: 'string', default: '1' },
+    tokens: { type: 'string', default: '64' },
+    warmup: { type: 'string', default: '2' },
+    'request-timeout': { type: 'string', default: '60' },
+    'local-max-concurrency': { type: 'string', default: '4' },
+    'local-ttft-ms': { type: 'string', default: '40' },
+    'local-tokens-per-second': { type: 'string', default: '400' },
+    'remote-ttft-ms': { type: 'string', default: '250' },
+    'remote-tokens-per-second': { type: 'string', default: '150' },
+    'remote-max-concurrency': { type: 'string', default: '0' },
+    strategies: { type: 'string', default: STRATEGIES.join(',') },
+    'local-fraction': { type: 'string', default: '0.6' },
+    'target-ttft-ms': { type: 'string', default: '1000' },
+    'max-waiting': { type: 'string', default: '4' },
+    'scrape-interval-ms': { type: 'string', default: '200' },
+    hysteresis: { type: 'string', default: '0.5' },
+    'routing-parameter': { type: 'string', multiple: true, default: [] },
+    check: { type: 'boolean', default: false },
   });
-  const number = (name, minimum, { integer = false, maximum = Infinity, above = false } = {}) => {
-    const value = Number(values[name]);
-    const low = above ? value <= minimum : value < minimum;
-    if (values[name].trim() === '' || !Number.isFinite(value) || low || value > maximum)
-      throw new Error(
-        `--${name} expects ${integer ? 'an integer' : 'a number'} ${above ? '>' : '>='} ${minimum}` +
-          `${maximum === Infinity ? '' : ` and <= ${maximum}`}, got '${values[name]}'`,
-      );
-    if (integer && !Number.isInteger(value))
-      throw new Error(`--${name} expects an integer, got '${values[name]}'`);
-    return value;
-  };
-  const strategies = values.strategies
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean);
-  for (const name of strategies)
-    if (!STRATEGIES.includes(name))
-      throw new Error(`--strategies: unknown '${name}'; known: ${STRATEGIES.join(', ')}`);
+  const number = numberReader(values);
+  const strategies = readList(values, 'strategies', STRATEGIES);
   if (strategies.length === 0) throw new Error(`--strategies: name at least one of ${STRATEGIES.join(', ')}`);
   if (values.check && !STRATEGIES.every((name) => strategies.includes(name)))
     throw new Error(`--check compares the strategies: it needs --strategies ${STRATEGIES.join(',')}`);
@@ -151,7 +122,7 @@ function parseOptions(argv) {
       ttftMs: number('remote-ttft-ms', 0),
       tokensPerSecond: number('remote-tokens-per-second', 0),
     },
-    strategies: STRATEGIES.filter((name) => strategies.includes(name)),
+    strategies,
     localFraction: number('local-fraction', 0, { maximum: 1 }),
     targetTtftMs: number('target-ttft-ms', 0, { above: true }),
     maxWaiting: number('max-waiting', 0, { integer: true }),
@@ -164,110 +135,8 @@ function parseOptions(argv) {
   };
 }
 
-// ---------------------------------------------------------------- processes
-
-const children = new Map();
+/** The run's temp folder (one config folder per strategy). */
 let tmpDir = null;
-let shuttingDown = false;
-/** Names of children being stopped on purpose (a gateway between strategies): their exit is no failure. */
-const stopping = new Set();
-
-/** Binds port 0 `count` times at once (so the ports differ), then releases them for the children. */
-async function freePorts(count) {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise((resolvePort, reject) => {
-          const server = createServer();
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolvePort(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => server.address().port);
-  await Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
-  return ports;
-}
-
-function logTail(child, lines = 15) {
-  try {
-    return readFileSync(child.logPath, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no output)';
-  }
-}
-
-function startChild(name, nodeArgs, { env = process.env, cwd = repo } = {}) {
-  const logPath = join(tmpDir, `${name}.log`);
-  const fd = openSync(logPath, 'a');
-  const proc = spawn(process.execPath, nodeArgs, { cwd, env, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  const child = { name, proc, pid: proc.pid, logPath, exited: null };
-  children.set(name, child);
-  proc.once('exit', (code, signal) => {
-    child.exited = { code, signal };
-    if (!shuttingDown && !stopping.has(name)) {
-      const busy = /EADDRINUSE/.test(logTail(child, 50)) ? ' (its port is busy: EADDRINUSE)' : '';
-      void shutdown(
-        1,
-        `${name} (pid ${child.pid}) exited unexpectedly${busy}: code ${code}, signal ${signal}\n${logTail(child)}`,
-      );
-    }
-  });
-  return child;
-}
-
-/** Stops one child (SIGTERM, SIGKILL after 10 s) and forgets it. */
-async function stopChild(child) {
-  stopping.add(child.name);
-  if (child.exited === null) {
-    const exited = new Promise((done) => child.proc.once('exit', done));
-    child.proc.kill('SIGTERM');
-    await Promise.race([exited, sleep(10_000)]);
-    if (child.exited === null) child.proc.kill('SIGKILL');
-  }
-  children.delete(child.name);
-  stopping.delete(child.name);
-}
-
-async function waitHealthy(child, port) {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (child.exited !== null)
-      throw new Error(`${child.name} exited before listening on ${port}:\n${logTail(child)}`);
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/health`);
-      await response.arrayBuffer();
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(50);
-  }
-  throw new Error(`${child.name} did not answer GET /health on port ${port} within 15 s:\n${logTail(child)}`);
-}
-
-async function shutdown(code, message) {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  if (message) process.stderr.write(`\n${message}\n`);
-  const running = [...children.values()].filter((child) => child.exited === null);
-  for (const child of running) child.proc.kill('SIGTERM');
-  await Promise.race([
-    Promise.all(running.map((child) => new Promise((done) => child.proc.once('exit', done)))),
-    sleep(10_000),
-  ]);
-  for (const child of children.values()) if (child.exited === null) child.proc.kill('SIGKILL');
-  if (tmpDir !== null) rmSync(tmpDir, { recursive: true, force: true });
-  process.exit(code);
-}
-
-process.on('exit', () => {
-  for (const child of children.values()) if (child.exited === null) child.proc.kill('SIGKILL');
-});
-for (const signal of ['SIGINT', 'SIGTERM'])
-  process.on(signal, () => void shutdown(130, `${signal}: stopping`));
 
 // ---------------------------------------------------------------- schedule
 
@@ -506,41 +375,10 @@ function writeGatewayConfig(dir, strategy, options, localPort, remotePort) {
   return routingYaml;
 }
 
-function gatewayEnv(options, dir) {
-  const env = {
-    ...process.env,
-    LOG_LEVEL: options.gatewayLogLevel,
-    SQLITE_DB_PATH: join(dir, 'requests.db'),
-  };
-  for (const key of [
-    'CONFIG_DIR',
-    'MODELS_CONFIG',
-    'ROUTING_CONFIG',
-    'HOST',
-    'PORT',
-    'LOCAL_BASE_URL',
-    'OFFLOAD',
-    'REDIS_URL',
-    'DATABASE_URL',
-    'STATE_STORE',
-    'OPENROUTER_SQLITE_DB',
-    'ADMIN_API_KEY',
-    'CIRCUIT_FAILURE_THRESHOLD',
-    'CIRCUIT_COOLDOWN_SECONDS',
-  ])
-    delete env[key];
-  return env;
-}
-
 // ---------------------------------------------------------------- statistics
 
-function percentile(sorted, q) {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
-
 function sortedTtfts(results) {
-  return Float64Array.from(results.map((result) => result.ttftMs)).sort();
+  return sortedOf(results.map((result) => result.ttftMs));
 }
 
 /** Requests, local token share and TTFT percentiles of a set of results (failed requests count, no TTFT). */
@@ -575,74 +413,21 @@ function summarise(results) {
 
 // ---------------------------------------------------------------- printing
 
-const fmtMs = (value) => (Number.isFinite(value) ? value.toFixed(0) : '-');
+const fmtMs = fixed(0);
 const fmtShare = (value) => (Number.isFinite(value) ? `${(value * 100).toFixed(1)} %` : '-');
 
-function table(header, rows) {
-  const widths = header.map((cell, column) =>
-    Math.max(cell.length, ...rows.map((row) => String(row[column]).length)),
-  );
-  const line = (row) =>
-    row
-      .map((cell, column) =>
-        column === 0 ? String(cell).padEnd(widths[column]) : String(cell).padStart(widths[column]),
-      )
-      .join('  ');
-  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
-}
-
-function print(text = '') {
-  process.stdout.write(`${text}\n`);
-}
-
 // ---------------------------------------------------------------- main
-
-function checkBuild() {
-  let built;
-  try {
-    built = statSync(cliPath).mtimeMs;
-  } catch {
-    throw new Error(
-      `${relative(process.cwd(), cliPath)} is missing: run 'npm run build' (or 'npm run bench:spillover')`,
-    );
-  }
-  const newest = readdirSync(join(repo, 'src'), { recursive: true })
-    .filter((file) => String(file).endsWith('.ts'))
-    .reduce((latest, file) => Math.max(latest, statSync(join(repo, 'src', String(file))).mtimeMs), 0);
-  if (newest > built)
-    print(`warning: src/ is newer than dist/ — run 'npm run build' to benchmark the current code`);
-}
-
-function simulatorArgs(port, upstream, tokens) {
-  return [
-    cliPath,
-    'simulate',
-    '--port',
-    String(port),
-    '--model',
-    MODEL,
-    '--response-tokens',
-    String(tokens),
-    '--max-concurrency',
-    String(upstream.maxConcurrency),
-    '--ttft-ms',
-    String(upstream.ttftMs),
-    '--tokens-per-second',
-    String(upstream.tokensPerSecond),
-  ];
-}
 
 /** Runs one strategy: its own gateway, warm-up, the measured replay; simulators are reset first. */
 async function runStrategy(strategy, options, ports, schedule, body) {
   const dir = join(tmpDir, strategy);
   const routingYaml = writeGatewayConfig(dir, strategy, options, ports.local, ports.remote);
   const [gatewayPort] = await freePorts(1);
-  const gateway = startChild(
-    `gateway-${strategy}`,
-    [...gatewayNodeFlags, cliPath, 'serve', '--port', String(gatewayPort), '--config-dir', dir],
-    { env: gatewayEnv(options, dir), cwd: dir }, // cwd: no .env of the repo is read
-  );
-  await waitHealthy(gateway, gatewayPort);
+  const env = gatewayEnv({ logLevel: options.gatewayLogLevel, dir, unset: GATEWAY_UNSET });
+  const gateway = await startServer(`gateway-${strategy}`, gatewayArgs(gatewayPort, dir), gatewayPort, {
+    env,
+    cwd: dir, // no .env of the repo is read
+  });
   const pool = new Pool(`http://127.0.0.1:${gatewayPort}`, { connections: 1024, keepAliveTimeout: 30_000 });
   try {
     let routingBefore = null;
@@ -719,20 +504,18 @@ async function runStrategy(strategy, options, ports, schedule, body) {
   }
 }
 
-async function main() {
-  const options = parseOptions(process.argv.slice(2));
-  if (options.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  checkBuild();
+async function main(options) {
+  checkBuild('bench:spillover');
   const startedAt = new Date().toISOString();
-  tmpDir = mkdtempSync(join(os.tmpdir(), 'hybrid-inference-spillover-'));
+  tmpDir = createWorkDir('hybrid-inference-spillover-');
   const [localPort, remotePort] = await freePorts(2);
   const ports = { local: localPort, remote: remotePort };
-  const local = startChild('local-sim', simulatorArgs(localPort, options.local, options.tokens));
-  const remote = startChild('remote-sim', simulatorArgs(remotePort, options.remote, options.tokens));
-  await Promise.all([waitHealthy(local, localPort), waitHealthy(remote, remotePort)]);
+  const simulator = (port, upstream) =>
+    simulatorArgs({ port, model: MODEL, responseTokens: options.tokens, ...upstream });
+  await Promise.all([
+    startServer('local-sim', simulator(localPort, options.local), localPort),
+    startServer('remote-sim', simulator(remotePort, options.remote), remotePort),
+  ]);
 
   const schedule = createSchedule(loadPhases(options), options.durationS, createPrng(options.seed));
   const body = JSON.stringify({
@@ -886,28 +669,17 @@ async function main() {
   }
 
   // ---- JSON
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  mkdirSync(options.outDir, { recursive: true });
-  const file = join(options.outDir, `spillover-${stamp}.json`);
-  writeFileSync(
-    file,
-    `${JSON.stringify(
-      {
-        startedAt,
-        finishedAt: new Date().toISOString(),
-        environment: { node: process.version, nproc: os.availableParallelism(), loadavg: os.loadavg() },
-        options: { ...options, help: undefined },
-        localCapacityReqPerSec: capacity,
-        latencyUnit: 'ms',
-        scheduleLength: schedule.length,
-        runs,
-        checks,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  print(`results written to ${relative(process.cwd(), file)}`);
+  writeResults(options.outDir, 'spillover', {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    environment: { node: process.version, nproc: os.availableParallelism(), loadavg: os.loadavg() },
+    options: { ...options, help: undefined },
+    localCapacityReqPerSec: capacity,
+    latencyUnit: 'ms',
+    scheduleLength: schedule.length,
+    runs,
+    checks,
+  });
 
   const invalid = runs.filter((run) => run.summary.failed > 0);
   if (invalid.length > 0) {
@@ -920,7 +692,4 @@ async function main() {
   return 0;
 }
 
-main().then(
-  (code) => shutdown(code),
-  (error) => shutdown(1, `benchmark failed: ${error?.message ?? error}`),
-);
+runMain({ usage, parseOptions, main });
