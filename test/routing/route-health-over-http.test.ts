@@ -227,6 +227,44 @@ cooldowns: { rate_limit_seconds: 5, auth_error_seconds: 300, model_not_found_sec
     assert.equal(routeA?.cooldown_remaining_ms, 120_000);
   });
 
+  test('/v1/providers/status: per provider availability and per route usage counters (FreeRouter shape)', async () => {
+    await fault(a, { status: 429, retry_after_s: 9, count: 1 });
+    await chat(gateway);
+    await chat(gateway);
+    const response = await fetch(`${gateway.origin}/v1/providers/status`);
+    assert.equal(response.status, 200);
+    const body = (await response.json()) as {
+      object: string;
+      data: {
+        name: string;
+        configured: boolean;
+        available: boolean;
+        requests_today: number;
+        models: {
+          route_id: string;
+          available: boolean;
+          unavailable_reason: string | null;
+          usage: {
+            total_events: number;
+            successes: number;
+            rate_limits: number;
+            last_status_code: number | null;
+          };
+        }[];
+      }[];
+    };
+    assert.equal(body.object, 'list');
+    const vllm = body.data.find((provider) => provider.name === 'vllm');
+    const hosted = body.data.find((provider) => provider.name === 'hosted');
+    assert.equal(vllm?.available, false, 'its only route is cooling down');
+    assert.equal(vllm?.models[0]?.unavailable_reason, 'cooldown');
+    assert.deepEqual([vllm?.models[0]?.usage.rate_limits, vllm?.models[0]?.usage.last_status_code], [1, 429]);
+    assert.equal(hosted?.available, true);
+    const hostedRoute = hosted?.models.find((route) => route.route_id === 'hosted/m');
+    assert.ok((hostedRoute?.usage.successes ?? 0) >= 2);
+    assert.ok((hosted?.requests_today ?? 0) >= 2);
+  });
+
   test('a 400 says nothing about the route: no cooldown, circuit untouched, not retried elsewhere', async () => {
     for (let index = 0; index < 4; index += 1) {
       await fault(a, { status: 400, count: 1, message: 'bad prompt' });
