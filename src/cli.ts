@@ -1,6 +1,7 @@
 #!/usr/bin/env -S node --max-old-space-size=1024
 import { existsSync } from 'node:fs';
 import { runCheckConfig } from './cli/check-config-command.js';
+import { runLogsCommand } from './cli/logs-command.js';
 import { parseFlags } from './cli/parse-flags.js';
 import cluster from 'node:cluster';
 import { runClusterPrimary } from './cli/run-cluster.js';
@@ -17,6 +18,14 @@ Commands:
                  --workers N          N gateway processes sharing the port (node:cluster); their limits
                                       are global with REDIS_URL (or STATE_STORE=sqlite on one host)
   check-config   Validate the configuration; print the route table (secrets masked) or every problem.
+                 --config-dir DIR
+  logs           Print the request log (api_logs), oldest of the selection first.
+                 --limit N            rows shown (default 20)
+                 --model M            served model id or requested model
+                 --status S           ok, error or an HTTP status code
+                 --since T            30m, 1h, 2d, ... back from now, or an ISO date
+                 --follow             keep printing new rows (polls every second) until Ctrl-C
+                 --json               one JSON object per line instead of the table
                  --config-dir DIR
   simulate       Run a vLLM-like OpenAI-compatible upstream for demos, tests and benchmarks.
                  (hybrid-inference simulate --help for its flags)
@@ -54,6 +63,15 @@ async function main(argv: readonly string[]): Promise<number> {
       const flags = parseFlags(rest, { 'config-dir': 'string' });
       const configDir = typeof flags['config-dir'] === 'string' ? flags['config-dir'] : undefined;
       return runCheckConfig(environment, process.cwd(), configDir);
+    }
+    case 'logs': {
+      const controller = new AbortController();
+      process.once('SIGINT', () => controller.abort());
+      return runLogsCommand(rest, environment, process.cwd(), {
+        write: (text) => process.stdout.write(text),
+        writeError: (text) => process.stderr.write(text),
+        signal: controller.signal,
+      });
     }
     case 'simulate':
       await runSimulateCommand([...rest]);

@@ -4,7 +4,7 @@ import type { ColumnValue } from './api-log-columns.js';
 import { POSTGRES_MIGRATIONS } from './migrations/postgres-migrations.js';
 import type { PostgresMigration } from './migrations/postgres-migrations.js';
 import type { RequestLogEntry } from './request-log-entry.js';
-import type { RequestLogStore } from './request-log-store.js';
+import { recentLogSql, type RequestLogStore } from './request-log-store.js';
 
 /** PostgreSQL's limit on bind parameters in one statement. */
 const MAX_PARAMETERS = 65_535;
@@ -181,6 +181,21 @@ export function createPostgresRequestLogStore(options: PostgresRequestLogStoreOp
       );
       const row = rows[0];
       return row === undefined ? null : fromStoredRow(row);
+    },
+
+    async recent(query) {
+      const values: (string | number)[] = [];
+      const sql = recentLogSql(
+        query,
+        (value) => {
+          values.push(value);
+          return `$${values.length}`;
+        },
+        (ms) => new Date(ms).toISOString(),
+      );
+      const { rows } = await withClient((client) => client.query<Record<string, unknown>>(sql, values));
+      // BIGSERIAL comes back as text.
+      return rows.map((row) => ({ id: Number(row.id), entry: fromStoredRow(row) }));
     },
 
     async close() {

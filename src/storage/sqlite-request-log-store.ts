@@ -7,7 +7,7 @@ import type { ColumnValue } from './api-log-columns.js';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite-migrations.js';
 import type { SqliteMigration, SqliteMigrationStep } from './migrations/sqlite-migrations.js';
 import type { RequestLogEntry } from './request-log-entry.js';
-import type { RequestLogStore } from './request-log-store.js';
+import { recentLogSql, type RequestLogStore } from './request-log-store.js';
 
 /** How long a write waits for another process's lock on the same file before it fails (and is retried). */
 const BUSY_TIMEOUT_MS = 2000;
@@ -149,6 +149,20 @@ export function createSqliteRequestLogStore(options: SqliteRequestLogStoreOption
       if (selectById === null) throw new Error('SQLite request log: call migrate() before findById()');
       const row = selectById.get(requestId);
       return row === undefined ? null : fromStoredRow(row);
+    },
+
+    async recent(query) {
+      const values: SqliteValue[] = [];
+      const sql = recentLogSql(
+        query,
+        (value) => {
+          values.push(value);
+          return '?';
+        },
+        toSqliteTimestamp,
+      );
+      const rows = db.prepare<SqliteValue[], Record<string, unknown>>(sql).all(...values);
+      return rows.map((row) => ({ id: Number(row.id), entry: fromStoredRow(row) }));
     },
 
     async close() {

@@ -40,6 +40,27 @@ export function createMemoryRequestLogStore(): MemoryRequestLogStore {
     async findById(requestId) {
       return store.rows.get(requestId) ?? null;
     },
+    async recent(query) {
+      // Ids follow insertion order, as `api_logs.id` does.
+      const rows = [...store.rows.values()].map((entry, index) => ({ id: index + 1, entry }));
+      const matching = rows.filter(({ id, entry }) => {
+        if (
+          query.model !== undefined &&
+          entry.modelId !== query.model &&
+          entry.requestedModel !== query.model
+        )
+          return false;
+        const failed = entry.statusCode >= 400 || entry.errorType !== null;
+        if (query.status === 'ok' && failed) return false;
+        if (query.status === 'error' && !failed) return false;
+        if (typeof query.status === 'number' && entry.statusCode !== query.status) return false;
+        if (query.sinceMs !== undefined && entry.timestamp < query.sinceMs) return false;
+        return query.afterId === undefined || id > query.afterId;
+      });
+      if (query.afterId === undefined)
+        matching.sort((left, right) => right.entry.timestamp - left.entry.timestamp || right.id - left.id);
+      return matching.slice(0, Math.max(0, Math.floor(query.limit)));
+    },
     async close() {
       store.closed = true;
     },

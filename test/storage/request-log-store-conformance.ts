@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { RequestLogEntry } from '../../src/storage/request-log-entry.js';
+import type { RecentLogQuery } from '../../src/storage/request-log-store.js';
 import type { StoreHarness } from './store-harness.js';
 import { failedEntry, freshId, servedEntry, T0 } from './sample-entries.js';
 
@@ -112,6 +113,48 @@ export function describeRequestLogStoreConformance(name: string, open: () => Pro
       assert.deepEqual(stored?.metadata, {});
       assert.deepEqual(stored?.params, { temperature: 0.2, seed: 2 ** 40, max_tokens: 2 ** 33 });
       assert.deepEqual(await store.findById(normal.requestId), normal);
+    });
+
+    test('recent filters by model, status and time, newest first, and follows by id', async () => {
+      const { store } = await migrated();
+      const a = servedEntry({ modelId: 'model-a', requestedModel: 'model-a', timestamp: T0 });
+      const b = servedEntry({ modelId: 'model-b', requestedModel: 'fast', timestamp: T0 + 1000 });
+      const c = failedEntry({
+        modelId: 'model-a',
+        statusCode: 429,
+        errorType: 'rate_limited',
+        timestamp: T0 + 2000,
+      });
+      const d = servedEntry({ modelId: 'model-b', errorType: 'stream_interrupted', timestamp: T0 + 3000 });
+      // Appended out of time order: `recent` sorts by timestamp, `afterId` by insertion.
+      await store.append([a, c]);
+      await store.append([b, d]);
+      const ids = async (query: RecentLogQuery) =>
+        (await store.recent(query)).map((row) => row.entry.requestId);
+
+      const all = await store.recent({ limit: 10 });
+      assert.deepEqual(
+        all.map((row) => row.entry),
+        [d, c, b, a],
+      );
+      assert.ok(all.every((row) => Number.isSafeInteger(row.id) && row.id > 0));
+      assert.deepEqual(await ids({ limit: 2 }), [d.requestId, c.requestId]);
+      assert.deepEqual(await ids({ limit: 10, model: 'model-a' }), [c.requestId, a.requestId]);
+      assert.deepEqual(await ids({ limit: 10, model: 'fast' }), [b.requestId], 'matches requested_model too');
+      assert.deepEqual(await ids({ limit: 10, status: 'ok' }), [b.requestId, a.requestId]);
+      assert.deepEqual(await ids({ limit: 10, status: 'error' }), [d.requestId, c.requestId]);
+      assert.deepEqual(await ids({ limit: 10, status: 429 }), [c.requestId]);
+      assert.deepEqual(await ids({ limit: 10, sinceMs: T0 + 1000 }), [d.requestId, c.requestId, b.requestId]);
+      assert.deepEqual(await ids({ limit: 10, model: 'model-b', status: 'ok', sinceMs: T0 + 1 }), [
+        b.requestId,
+      ]);
+
+      const idOf = new Map(all.map((row) => [row.entry.requestId, row.id]));
+      const afterId = idOf.get(c.requestId) ?? 0;
+      assert.deepEqual(await ids({ limit: 10, afterId }), [b.requestId, d.requestId], 'oldest first');
+      assert.deepEqual(await ids({ limit: 1, afterId }), [b.requestId]);
+      assert.deepEqual(await ids({ limit: 10, afterId, status: 'error' }), [d.requestId]);
+      assert.deepEqual(await ids({ limit: 10, afterId: idOf.get(d.requestId) ?? 0 }), []);
     });
 
     test('rows keep their millisecond timestamps and sort by them', async () => {
