@@ -1,21 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { Socket } from 'node:net';
+import { reachable } from './ensure-services.js';
 
 /** The database the storage tests use; `TEST_DATABASE_URL` overrides it. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-function reachable(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('error', () => done(false));
-    socket.connect(port, host, () => done(true));
-  });
-}
 
 /** Every local cluster `pg_lsclusters` knows, as `[version, name]`. */
 function localClusters(): [string, string][] {
@@ -36,18 +23,18 @@ export async function ensurePostgres(): Promise<string> {
   const url = new URL(TEST_DATABASE_URL);
   const host = url.hostname || '127.0.0.1';
   const port = Number(url.port || 5432);
-  if (await reachable(host, port)) return TEST_DATABASE_URL;
+  if (await reachable(port, host)) return TEST_DATABASE_URL;
   const tried: string[] = [];
   for (const [version, name] of localClusters()) {
     const started = spawnSync('pg_ctlcluster', [version, name, 'start'], { encoding: 'utf8' });
     tried.push(`pg_ctlcluster ${version} ${name} start: ${started.error?.message ?? started.stderr.trim()}`);
   }
-  if (!(await reachable(host, port))) {
+  if (!(await reachable(port, host))) {
     const started = spawnSync('service', ['postgresql', 'start'], { encoding: 'utf8' });
     tried.push(`service postgresql start: ${started.error?.message ?? started.stderr.trim()}`);
   }
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    if (await reachable(host, port)) return TEST_DATABASE_URL;
+    if (await reachable(port, host)) return TEST_DATABASE_URL;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { Socket } from 'node:net';
 
-function reachable(port: number): Promise<boolean> {
+/** Whether something accepts TCP connections at host:port (within half a second). */
+export function reachable(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
     const done = (ok: boolean) => {
@@ -10,7 +11,7 @@ function reachable(port: number): Promise<boolean> {
     };
     socket.setTimeout(500, () => done(false));
     socket.once('error', () => done(false));
-    socket.connect(port, '127.0.0.1', () => done(true));
+    socket.connect(port, host, () => done(true));
   });
 }
 
