@@ -16,11 +16,13 @@ import type { GatewayView } from './http/gateway-view.js';
 import { createAdminGuard } from './http/require-admin.js';
 import { registerChatCompletions } from './http/routes/chat-completions.js';
 import { registerGeneration } from './http/routes/generation.js';
+import { registerMetrics } from './http/routes/metrics.js';
 import { registerModels } from './http/routes/models.js';
 import { registerServiceInfo } from './http/routes/service-info.js';
 import { createQuotaLimiter } from './limits/quota-limiter.js';
 import { createRequestQueue } from './limits/request-queue.js';
 import { createLogger } from './observability/create-logger.js';
+import { createGatewayMetrics } from './observability/gateway-metrics.js';
 import { sleep } from './routing/backoff.js';
 import { createStrategy } from './routing/create-strategy.js';
 import { createExecutor } from './routing/executor.js';
@@ -101,6 +103,7 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
     maxConcurrent: initialConfig.admission.maxConcurrent,
     maxWaiting: initialConfig.admission.maxWaiting,
     timeoutMs: initialConfig.admission.queueTimeoutMs,
+    onReject: (reason) => metrics.queueRejected(reason),
   });
   const logStore =
     dependencies.requestLog === undefined
@@ -117,8 +120,20 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
             logger.warn({ err: error, ...context }, 'request log: database write failed, rows kept'),
         });
   const logContent = initialConfig.storage.logContent;
+  // The gauges read the routes of the runtime in force when scraped (built below).
+  const metrics = createGatewayMetrics({
+    routes: () =>
+      everyRoute().map((route) => {
+        const snapshot = states.snapshot(route);
+        return { route: route.id, circuit: snapshot.circuit, inFlight: snapshot.stats.inFlight };
+      }),
+    queue: () => ({ running: queue.running, waiting: queue.waiting }),
+    store: () => store.status(),
+    requestLog: () => requestLog?.stats() ?? null,
+  });
   const onRecord = (record: RequestRecord) => {
     requestLog?.enqueue(logEntryOf(record, logContent));
+    metrics.observe(record);
     // The line's object is only built when it will be written.
     if (logger.isLevelEnabled('info')) logRecord(record);
     dependencies.onRecord?.(record);
@@ -251,6 +266,12 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
     activity,
   });
   registerModels(server, { view });
+  registerMetrics(server, {
+    metrics,
+    guard: initialConfig.server.metricsRequireAuth
+      ? createAdminGuard(initialConfig.server.adminApiKey)
+      : null,
+  });
   registerGeneration(server, {
     find:
       requestLog === null || logStore === null

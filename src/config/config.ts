@@ -107,6 +107,8 @@ export interface ServerSettings {
   readonly bodyLimitBytes: number;
   readonly logLevel: string;
   readonly adminApiKey: string | null;
+  /** `METRICS_REQUIRE_AUTH=true`: `/metrics` needs the admin key too. */
+  readonly metricsRequireAuth: boolean;
 }
 
 export interface StorageSettings {

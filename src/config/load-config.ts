@@ -228,6 +228,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
       ),
       logLevel: environment.LOG_LEVEL || 'info',
       adminApiKey: environment.ADMIN_API_KEY || null,
+      metricsRequireAuth: isTruthy(environment.METRICS_REQUIRE_AUTH),
     },
     models,
     routing,

@@ -4,6 +4,8 @@ export interface RequestQueueSettings {
   readonly maxConcurrent: number;
   readonly maxWaiting: number;
   readonly timeoutMs: number;
+  /** Told about every refusal (for the metrics). */
+  readonly onReject?: (reason: 'queue_full' | 'request_queue_timeout') => void;
 }
 
 /** Gives the slot back; safe to call more than once. */
@@ -74,6 +76,7 @@ export function createRequestQueue(settings: RequestQueueSettings): RequestQueue
         return makeRelease();
       }
       if (waiters.length >= settings.maxWaiting) {
+        settings.onReject?.('queue_full');
         return Promise.reject(
           overloaded(
             'queue_full',
@@ -104,6 +107,7 @@ export function createRequestQueue(settings: RequestQueueSettings): RequestQueue
         }
         waiter.timer = setTimeout(() => {
           remove();
+          settings.onReject?.('request_queue_timeout');
           reject(
             overloaded(
               'request_queue_timeout',
