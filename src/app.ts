@@ -131,8 +131,13 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
     store: () => store.status(),
     requestLog: () => requestLog?.stats() ?? null,
   });
+  // Rows are built (prompt text, hashes) after the response went out, in one pass per event-loop turn.
+  const unlogged: RequestRecord[] = [];
+  const logUnlogged = () => {
+    for (const record of unlogged.splice(0)) requestLog?.enqueue(logEntryOf(record, logContent));
+  };
   const onRecord = (record: RequestRecord) => {
-    requestLog?.enqueue(logEntryOf(record, logContent));
+    if (requestLog !== null && unlogged.push(record) === 1) setImmediate(logUnlogged);
     metrics.observe(record);
     // The line's object is only built when it will be written.
     if (logger.isLevelEnabled('info')) logRecord(record);
@@ -333,6 +338,7 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
       await pools.close();
       await store.close();
       // Every request accepted has been recorded by now; the writer flushes them (or spills) before exiting.
+      logUnlogged();
       await requestLog?.close();
     },
   };

@@ -33,6 +33,12 @@ function messageText(message: ChatMessage): string {
   return parts.join('\n');
 }
 
+function countPrompt(count: CountTokens, messages: readonly ChatMessage[]): number {
+  let promptTokens = 0;
+  for (const message of messages) promptTokens += count(messageText(message)) + TOKENS_PER_MESSAGE;
+  return promptTokens;
+}
+
 /**
  * Usage counted with a GPT tokenizer when the upstream sent none; flagged `estimated` so nobody mistakes it
  * for the provider's own count.
@@ -42,16 +48,12 @@ export async function estimateUsage(
   completionText: string,
 ): Promise<Usage> {
   const count = await loadCounter();
-  let promptTokens = 0;
-  for (const message of messages) promptTokens += count(messageText(message)) + TOKENS_PER_MESSAGE;
+  const promptTokens = countPrompt(count, messages);
   const completionTokens = completionText === '' ? 0 : count(completionText);
   return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, estimated: true };
 }
 
 /** Prompt tokens of a request, counted with the tokenizer (for quota reservations before the answer). */
 export async function estimatePromptTokens(messages: readonly ChatMessage[]): Promise<number> {
-  const count = await loadCounter();
-  let promptTokens = 0;
-  for (const message of messages) promptTokens += count(messageText(message)) + TOKENS_PER_MESSAGE;
-  return promptTokens;
+  return countPrompt(await loadCounter(), messages);
 }

@@ -157,7 +157,7 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
     const skipped: Attempt[] = [];
     const plan: RouteTarget[] = [];
     const found: ModelEntry[] = [];
-    // A model whose routes the preferences exclude, or an unknown fallback, is skipped (OpenRouter: any error
+    // A model whose routes the preferences exclude, or an unknown fallback, is skipped (OpenRouter: every error
     // moves on to the next model); its error stands only if no model is left.
     let skippedModelError: GatewayError | null = null;
     for (const [index, name] of names.entries()) {

@@ -1,5 +1,7 @@
 import { GatewayError } from '../errors/index.js';
+import { observedLatencyMs } from '../routing/route-stats.js';
 import type { RouteContext } from '../routing/routing-strategy.js';
+import { routePriceUsd } from '../routing/strategies/cost-strategy.js';
 import type { RouteTarget } from '../spec/index.js';
 
 /** How `provider.sort` (or a `:floor` / `:nitro` model suffix) orders the routes. */
@@ -163,22 +165,12 @@ function sortRoutes(
 ): RouteTarget[] {
   switch (by) {
     case 'price':
-      return byObservation(
-        routes,
-        (route) => priceOf(route.pricing.prompt) + priceOf(route.pricing.completion),
-        1,
-      );
+      // The same price the `cost` strategy ranks by (prompt + completion + per-request fee).
+      return byObservation(routes, routePriceUsd, 1);
     case 'throughput':
       return byObservation(routes, (route) => context.stats(route).ewmaTokensPerSecond, -1);
     case 'latency':
-      return byObservation(
-        routes,
-        (route) => {
-          const stats = context.stats(route);
-          return stats.ewmaTtftMs ?? stats.ewmaLatencyMs;
-        },
-        1,
-      );
+      return byObservation(routes, (route) => observedLatencyMs(context.stats(route)), 1);
   }
 }
 

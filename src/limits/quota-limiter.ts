@@ -76,7 +76,7 @@ function bindingOf(standings: readonly CounterStanding[]): CounterStanding | nul
 }
 
 export interface QuotaLimiter {
-  /** Whether the route has any quota; false means `reserve` would admit without looking (the hot path). */
+  /** Whether the route has a quota at all; false means `reserve` would admit without looking (the hot path). */
   applies(route: RouteTarget): boolean;
   /** Whether a reservation for this route needs the request's token estimate. */
   needsTokenEstimate(route: RouteTarget): boolean;

@@ -36,3 +36,8 @@ export const EMPTY_ROUTE_STATS: RouteStats = {
   successes: 0,
   worker: null,
 };
+
+/** What latency-ranked choices compare: the EWMA time to first token, else the whole call; null when unmeasured. */
+export function observedLatencyMs(stats: RouteStats): number | null {
+  return stats.ewmaTtftMs ?? stats.ewmaLatencyMs;
+}

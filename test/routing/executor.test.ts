@@ -71,28 +71,45 @@ function fakeAdapters(
   return { adapterFor, calls };
 }
 
-function executorWith(adapterFor: (route: RouteTarget) => Adapter, sleeps: number[] = []) {
-  let clock = 0;
+const DEFAULT_TIMEOUTS = {
+  connectMs: 1000,
+  ttftMs: 1000,
+  idleMs: 1000,
+  totalMs: 60_000,
+  keepAliveMs: 1000,
+  attemptMs: null,
+};
+
+/** An executor with test settings; `clock` defaults to real time and `sleep` to no wait. */
+function customExecutor(
+  adapterFor: (route: RouteTarget) => Adapter,
+  options: {
+    retry: { attempts: number; backoffMs: number; maxBackoffMs: number };
+    timeouts?: Partial<typeof DEFAULT_TIMEOUTS>;
+    now?: () => number;
+    sleep?: (delayMs: number) => Promise<void>;
+  },
+) {
+  const now = options.now ?? Date.now;
   return createExecutor({
     adapterFor,
-    settings: {
-      retry: { attempts: 2, backoffMs: 100, maxBackoffMs: 1000 },
-      timeouts: {
-        connectMs: 1000,
-        ttftMs: 1000,
-        idleMs: 1000,
-        totalMs: 60_000,
-        keepAliveMs: 1000,
-        attemptMs: null,
-      },
-    },
-    now: () => clock,
+    settings: { retry: options.retry, timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts } },
+    now,
     random: () => 0.5,
+    sleep: options.sleep ?? (async () => undefined),
+    states: makeRouteStates(now),
+  });
+}
+
+function executorWith(adapterFor: (route: RouteTarget) => Adapter, sleeps: number[] = []) {
+  let clock = 0;
+  return customExecutor(adapterFor, {
+    retry: { attempts: 2, backoffMs: 100, maxBackoffMs: 1000 },
+    now: () => clock,
     sleep: async (delayMs) => {
       sleeps.push(delayMs);
       clock += delayMs;
     },
-    states: makeRouteStates(() => clock),
   });
 }
 
@@ -152,23 +169,9 @@ describe('executor, non-stream', () => {
         throw new Error('unused');
       },
     });
-    const executor = createExecutor({
-      adapterFor,
-      settings: {
-        retry: { attempts: 2, backoffMs: 1, maxBackoffMs: 1 },
-        timeouts: {
-          connectMs: 50,
-          ttftMs: 1000,
-          idleMs: 1000,
-          totalMs: 40,
-          keepAliveMs: 1000,
-          attemptMs: null,
-        },
-      },
-      now: Date.now,
-      random: () => 0.5,
-      sleep: async () => undefined,
-      states: makeRouteStates(Date.now),
+    const executor = customExecutor(adapterFor, {
+      retry: { attempts: 2, backoffMs: 1, maxBackoffMs: 1 },
+      timeouts: { connectMs: 50, totalMs: 40 },
     });
     await assert.rejects(
       executor.complete([first, second], request, new AbortController().signal),
@@ -186,25 +189,13 @@ describe('executor, non-stream', () => {
       },
       'second/test-model': () => result('late'),
     });
-    const executor = createExecutor({
-      adapterFor,
-      settings: {
-        retry: { attempts: 5, backoffMs: 400, maxBackoffMs: 400 },
-        timeouts: {
-          connectMs: 1000,
-          ttftMs: 1000,
-          idleMs: 1000,
-          totalMs: 1000,
-          keepAliveMs: 1000,
-          attemptMs: null,
-        },
-      },
+    const executor = customExecutor(adapterFor, {
+      retry: { attempts: 5, backoffMs: 400, maxBackoffMs: 400 },
+      timeouts: { totalMs: 1000 },
       now: () => clock,
-      random: () => 0.5,
       sleep: async (delayMs) => {
         clock += delayMs;
       },
-      states: makeRouteStates(() => clock),
     });
     const outcome = await executor.complete([first, second], request, new AbortController().signal);
     assert.equal(outcome.route, second);
@@ -331,23 +322,9 @@ describe('executor, stream', () => {
         'second/test-model': () => parts(delta('fast')),
       },
     );
-    const executor = createExecutor({
-      adapterFor,
-      settings: {
-        retry: { attempts: 0, backoffMs: 1, maxBackoffMs: 1 },
-        timeouts: {
-          connectMs: 50,
-          ttftMs: 30,
-          idleMs: 50,
-          totalMs: 5000,
-          keepAliveMs: 1000,
-          attemptMs: null,
-        },
-      },
-      now: Date.now,
-      random: () => 0.5,
-      sleep: async () => undefined,
-      states: makeRouteStates(Date.now),
+    const executor = customExecutor(adapterFor, {
+      retry: { attempts: 0, backoffMs: 1, maxBackoffMs: 1 },
+      timeouts: { connectMs: 50, ttftMs: 30, idleMs: 50, totalMs: 5000 },
     });
     const committed = await executor.openStream([first, second], request, new AbortController().signal);
     assert.equal(committed.route, second);

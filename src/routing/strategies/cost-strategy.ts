@@ -1,4 +1,5 @@
 import type { RouteTarget } from '../../spec/index.js';
+import { observedLatencyMs } from '../route-stats.js';
 import type { RouteContext, RoutingStrategy } from '../routing-strategy.js';
 
 /**
@@ -14,12 +15,11 @@ export function routePriceUsd(route: RouteTarget): number {
 function order(candidates: readonly RouteTarget[], context: RouteContext): RouteTarget[] {
   return candidates
     .map((route, index) => {
-      const stats = context.stats(route);
       return {
         route,
         index,
         priceUsd: routePriceUsd(route),
-        latencyMs: stats.ewmaTtftMs ?? stats.ewmaLatencyMs ?? Number.POSITIVE_INFINITY,
+        latencyMs: observedLatencyMs(context.stats(route)) ?? Number.POSITIVE_INFINITY,
       };
     })
     .filter((entry) => entry.route.weight > 0)

@@ -1,4 +1,5 @@
 import type { RouteTarget } from '../../spec/index.js';
+import { observedLatencyMs } from '../route-stats.js';
 import type { RouteContext, RoutingStrategy } from '../routing-strategy.js';
 
 /** Successful attempts a route needs before its EWMA is trusted; below it the route is explored first. */
@@ -16,7 +17,7 @@ function scoreAll(candidates: readonly RouteTarget[], context: RouteContext): Sc
   candidates.forEach((route, index) => {
     if (route.weight <= 0) return;
     const stats = context.stats(route);
-    const latencyMs = stats.ewmaTtftMs ?? stats.ewmaLatencyMs;
+    const latencyMs = observedLatencyMs(stats);
     const scoreMs = stats.successes >= MIN_KNOWN_SUCCESSES && latencyMs !== null ? latencyMs : null;
     scored.push({ route, index, scoreMs });
   });

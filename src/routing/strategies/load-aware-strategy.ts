@@ -1,6 +1,7 @@
 import type { RoutingSettings } from '../../config/index.js';
-import type { AdapterKind, RouteTarget } from '../../spec/index.js';
+import type { RouteTarget } from '../../spec/index.js';
 import type { RouteStats } from '../route-stats.js';
+import { isScraped } from '../worker-load-monitor.js';
 import type { RouteContext, RoutingStrategy } from '../routing-strategy.js';
 import { normalizeWeights, weightedPlan } from './weighted-plan.js';
 
@@ -8,9 +9,6 @@ export type LoadAwareSettings = Pick<
   RoutingSettings,
   'maxWaiting' | 'targetTtftMs' | 'staleAfterMs' | 'hysteresis' | 'kvCacheLimit'
 >;
-
-/** Kinds whose workers publish queue and KV-cache gauges on `/metrics`. */
-const SCRAPED_KINDS: ReadonlySet<AdapterKind> = new Set(['vllm', 'sglang']);
 
 interface LocalLoad {
   /** Estimated queue depth in requests; +Infinity when unknown (no scrape or a stale one). */
@@ -33,7 +31,7 @@ export function measureLocalLoad(
   capacity: number = 0,
 ): LocalLoad {
   let queue = stats.inFlight;
-  if (SCRAPED_KINDS.has(route.kind)) {
+  if (isScraped(route)) {
     const worker = stats.worker;
     // No metrics, or metrics too old to trust, count as saturated: spilling is safer than queueing blind.
     if (worker === null || nowMs - worker.scrapedAt > settings.staleAfterMs) {
