@@ -1,5 +1,7 @@
 import type { AdapterKind, RouteTarget } from '../spec/index.js';
 import type { Adapter, AdapterDependencies } from './adapter.js';
+import { createAnthropicAdapter } from './anthropic/index.js';
+import { createGeminiAdapter } from './gemini/index.js';
 import { createOpenAICompatibleAdapter } from './openai-compatible/index.js';
 
 /** Builds the adapter of one route. */
@@ -7,8 +9,8 @@ export type AdapterFactory = (route: RouteTarget, dependencies: AdapterDependenc
 
 /**
  * The wire protocol of each kind. Typed as a full record, so adding a kind to `AdapterKind` fails to compile
- * until it is mapped here. Today every kind speaks OpenAI chat completions; their differences live in
- * `openai-compatible/quirks.ts`.
+ * until it is mapped here. The OpenAI-compatible kinds differ only in
+ * `openai-compatible/quirks.ts`; Gemini and Anthropic have their own wire protocol.
  */
 const ADAPTER_FACTORIES: Readonly<Record<AdapterKind, AdapterFactory>> = {
   vllm: createOpenAICompatibleAdapter,
@@ -24,6 +26,9 @@ const ADAPTER_FACTORIES: Readonly<Record<AdapterKind, AdapterFactory>> = {
   fireworks: createOpenAICompatibleAdapter,
   cerebras: createOpenAICompatibleAdapter,
   mistral: createOpenAICompatibleAdapter,
+  gemini: createGeminiAdapter,
+  anthropic: createAnthropicAdapter,
+  claude: createAnthropicAdapter,
 };
 
 /** The adapter for a route, chosen by `route.kind`. Creating one sends nothing; calls share the origin's pool. */

@@ -104,6 +104,27 @@ export const PROVIDER_KINDS: Readonly<Record<AdapterKind, ProviderKindDefaults>>
     apiKeyVariable: 'MISTRAL_API_KEY',
     isLocal: false,
   },
+  gemini: {
+    displayName: 'Google AI Studio',
+    defaultBaseUrl: 'https://generativelanguage.googleapis.com/v1beta',
+    requiresApiKey: true,
+    apiKeyVariable: 'GEMINI_API_KEY',
+    isLocal: false,
+  },
+  anthropic: {
+    displayName: 'Anthropic',
+    defaultBaseUrl: 'https://api.anthropic.com/v1',
+    requiresApiKey: true,
+    apiKeyVariable: 'ANTHROPIC_API_KEY',
+    isLocal: false,
+  },
+  claude: {
+    displayName: 'Anthropic',
+    defaultBaseUrl: 'https://api.anthropic.com/v1',
+    requiresApiKey: true,
+    apiKeyVariable: 'ANTHROPIC_API_KEY',
+    isLocal: false,
+  },
 };
 
 export const ADAPTER_KINDS = Object.keys(PROVIDER_KINDS) as AdapterKind[];

@@ -99,7 +99,7 @@ function resolveRoute(context: RouteContext, route: RouteInput, routeIndex: numb
     problems.push({
       file: input.file,
       path: `${routePath}.kind`,
-      message: `unknown kind '${kindName}'; use one of ${ADAPTER_KINDS.join(', ')} (Gemini and Anthropic: kind openai_compat with their OpenAI-compatible base_url)`,
+      message: `unknown kind '${kindName}'; use one of ${ADAPTER_KINDS.join(', ')}`,
     });
     return null;
   }

@@ -9,7 +9,10 @@ export interface Pricing {
   readonly internal_reasoning?: string;
 }
 
-/** The wire protocol an adapter speaks; OpenAI-compatible kinds share one adapter with a quirk table. */
+/**
+ * The wire protocol an adapter speaks: OpenAI-compatible kinds share one adapter with a quirk table; `gemini` and
+ * `anthropic` (alias `claude`) have native adapters.
+ */
 export type AdapterKind =
   | 'vllm'
   | 'sglang'
@@ -23,7 +26,13 @@ export type AdapterKind =
   | 'together'
   | 'fireworks'
   | 'cerebras'
-  | 'mistral';
+  | 'mistral'
+  | 'gemini'
+  | 'anthropic'
+  | 'claude';
+
+/** The kinds served by the one OpenAI-compatible adapter; the others have a native adapter each. */
+export type OpenAICompatibleKind = Exclude<AdapterKind, 'gemini' | 'anthropic' | 'claude'>;
 
 /** Request and token quotas (models.yaml `limits:`), enforced by the limits layer. */
 export interface QuotaLimits {

@@ -1,4 +1,4 @@
-import type { AdapterKind } from '../../spec/index.js';
+import type { AdapterKind, OpenAICompatibleKind } from '../../spec/index.js';
 
 /**
  * How one OpenAI-compatible vendor departs from the OpenAI chat-completions request format. Responses need no
@@ -39,9 +39,9 @@ const GENERIC: OpenAICompatibleQuirks = {
   acceptsMessageName: true,
 };
 
-// Every kind is OpenAI-compatible today; a native kind added to AdapterKind must be given an entry or excluded
-// here explicitly, the compiler sees to it.
-const QUIRKS: Readonly<Record<AdapterKind, OpenAICompatibleQuirks>> = {
+// Typed as a full record of the OpenAI-compatible kinds: a kind added to AdapterKind must be given an entry here
+// or a native adapter, the compiler sees to it.
+const QUIRKS: Readonly<Record<OpenAICompatibleKind, OpenAICompatibleQuirks>> = {
   // vLLM and SGLang ignore unknown fields and take vendor extras (`chat_template_kwargs`, `min_tokens`, ...);
   // `top_a` is not implemented (reference §9). `max_completion_tokens` only exists in newer vLLM releases.
   vllm: { ...GENERIC, unsupportedParameters: new Set(['top_a']) },
@@ -135,5 +135,6 @@ const QUIRKS: Readonly<Record<AdapterKind, OpenAICompatibleQuirks>> = {
 
 /** The quirks of a kind. */
 export function quirksFor(kind: AdapterKind): OpenAICompatibleQuirks {
-  return QUIRKS[kind];
+  // A native kind pointed at an OpenAI-compatible endpoint (tests, proxies) is treated as a generic server.
+  return Object.hasOwn(QUIRKS, kind) ? QUIRKS[kind as OpenAICompatibleKind] : GENERIC;
 }
