@@ -25,6 +25,11 @@ export interface AdapterCallOptions {
    * it resets: the router cools the route down instead of running into the 429.
    */
   readonly onQuotaExhausted?: (resetMs: number) => void;
+  /**
+   * Headers to send upstream with this call besides the route's own: the W3C trace context (`traceparent`,
+   * `tracestate`) of the attempt's span when tracing is on. Never credentials.
+   */
+  readonly traceHeaders?: Readonly<Record<string, string>>;
 }
 
 export interface AdapterTimeouts {
