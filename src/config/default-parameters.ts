@@ -22,18 +22,22 @@ const LOCAL_WORKER_PARAMETERS = [
 
 /**
  * `supported_parameters` of a model whose models.yaml entry does not list `supported_params`: the base set,
- * tools and structured output when the model declares them, and vLLM's extras when every route is local.
+ * tools and structured output when the model declares them, vLLM's extras when every route is local, and `top_k`
+ * when every route is a native Gemini or Anthropic one.
  */
 export function defaultSupportedParameters(capabilities: {
   readonly supportsTools: boolean;
   readonly supportsStructuredOutput: boolean;
   readonly supportsReasoning: boolean;
   readonly localOnly: boolean;
+  /** Every route speaks Gemini's or Anthropic's native API, both of which take `top_k`. */
+  readonly nativeTopK: boolean;
 }): string[] {
   const parameters: string[] = [...BASE_PARAMETERS];
   if (capabilities.supportsTools) parameters.push('tools', 'tool_choice', 'parallel_tool_calls');
   if (capabilities.supportsStructuredOutput) parameters.push('response_format', 'structured_outputs');
   if (capabilities.supportsReasoning) parameters.push('reasoning', 'include_reasoning', 'reasoning_effort');
   if (capabilities.localOnly) parameters.push(...LOCAL_WORKER_PARAMETERS);
+  else if (capabilities.nativeTopK) parameters.push('top_k');
   return parameters;
 }

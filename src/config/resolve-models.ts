@@ -231,6 +231,9 @@ export function resolveModels(input: ResolveModelsInput): ResolveModelsOutput {
         supportsStructuredOutput,
         supportsReasoning,
         localOnly: routes.length > 0 && routes.every((route) => route.isLocal),
+        nativeTopK:
+          routes.length > 0 &&
+          routes.every((route) => ['gemini', 'anthropic', 'claude'].includes(route.kind)),
       });
     const parameterSet: ReadonlySet<string> = new Set(supportedParameters);
     const limits: Limits = model.limits ?? {};

@@ -1,3 +1,4 @@
+import { authHeadersOf } from '../adapters/auth-headers.js';
 import type { RouteTarget } from '../spec/index.js';
 import type { HttpProbe } from '../adapters/http-probe.js';
 import { createPeriodicTask } from './periodic-task.js';
@@ -35,9 +36,7 @@ interface Target {
 function targetOf(route: RouteTarget, checkRemote: boolean): Omit<Target, 'routes'> | null {
   if (route.isLocal) return { url: `${routeOrigin(route)}/health`, headers: {} };
   if (!checkRemote) return null;
-  const headers: Record<string, string> = { ...route.headers };
-  if (route.apiKey !== '') headers.authorization = `Bearer ${route.apiKey}`;
-  return { url: `${route.baseUrl}/models`, headers };
+  return { url: `${route.baseUrl}/models`, headers: { ...route.headers, ...authHeadersOf(route) } };
 }
 
 /**
@@ -51,7 +50,8 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
     for (const route of options.routes()) {
       const target = targetOf(route, options.checkRemote);
       if (target === null) continue;
-      const key = `${target.url}\n${target.headers.authorization ?? ''}`;
+      // Same endpoint and same credentials: one probe (the key is only compared, never kept or logged).
+      const key = `${target.url}\n${route.kind}\n${route.apiKey}`;
       const existing = targets.get(key);
       if (existing === undefined) targets.set(key, { ...target, routes: [route] });
       else existing.routes.push(route);

@@ -1,0 +1,107 @@
+import type { RouteTarget } from '../../spec/index.js';
+import type { AdapterDependencies } from '../adapter.js';
+import { authHeadersOf } from '../auth-headers.js';
+import { dispatchRequest, type DispatchedResponse } from '../dispatch-request.js';
+import { convertTransportError } from '../openai-compatible/error.js';
+import { parseErrorBody } from '../openai-compatible/parse-error-body.js';
+import type { UpstreamEndpoint } from '../openai-compatible/send-request.js';
+import { convertErrorResponse } from './error.js';
+
+/** Enough of an error body for its message; the rest is discarded with the connection. */
+const ERROR_BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * Parses the route's base URL (`https://api.anthropic.com/v1`) and prepares the headers every call sends:
+ * `x-api-key` (only when the route has a key), `anthropic-version: 2023-06-01`, then the route's own headers
+ * (which may add `anthropic-beta` or override the version).
+ */
+export function createAnthropicEndpoint(
+  route: RouteTarget,
+  dependencies: AdapterDependencies,
+): UpstreamEndpoint {
+  const url = new URL(route.baseUrl);
+  const headers: Record<string, string> = authHeadersOf(route);
+  return {
+    route,
+    timeouts: dependencies.timeouts,
+    dependencies,
+    origin: url.origin,
+    basePath: url.pathname.replace(/\/+$/, ''),
+    query: url.search,
+    headers: { ...headers, ...route.headers },
+  };
+}
+
+export interface AnthropicCall {
+  readonly method: 'GET' | 'POST';
+  /** Under the base path, e.g. `/messages`; may carry its own query (`/models?limit=1000`). */
+  readonly path: string;
+  /** JSON text; sent with `content-type: application/json`. */
+  readonly body: string | null;
+  /** The call's trace context (`traceparent`, `tracestate`), sent besides the endpoint's headers. */
+  readonly traceHeaders: Readonly<Record<string, string>> | undefined;
+  readonly signal: AbortSignal;
+  /** The TTFT budget for streams; non-stream calls pass 0 (their headers come after the whole generation). */
+  readonly headersTimeoutMs: number;
+}
+
+/**
+ * Sends one call through the origin's pool and resolves at the response headers of a 2xx answer, its body
+ * unread. Anything else throws: a non-2xx as the classified GatewayError (its body read up to 64 KB for the
+ * message), a transport failure as a connection or timeout error, an abort as the signal's reason, unchanged.
+ */
+export async function sendRequest(
+  endpoint: UpstreamEndpoint,
+  call: AnthropicCall,
+): Promise<DispatchedResponse> {
+  const { signal } = call;
+  const headers: Record<string, string> = { ...endpoint.headers, ...call.traceHeaders };
+  if (call.body !== null) headers['content-type'] = 'application/json';
+  const separator = call.path.includes('?') ? '&' : '?';
+  const query = endpoint.query === '' ? '' : `${separator}${endpoint.query.slice(1)}`;
+  let response: DispatchedResponse;
+  try {
+    response = await dispatchRequest(
+      endpoint.dependencies.dispatcherFor(endpoint.origin),
+      {
+        origin: endpoint.origin,
+        path: `${endpoint.basePath}${call.path}${query}`,
+        method: call.method,
+        headers,
+        body: call.body,
+        headersTimeout: call.headersTimeoutMs,
+        bodyTimeout: endpoint.timeouts.idleMs,
+      },
+      signal,
+    );
+  } catch (error) {
+    throw signal.aborted ? signal.reason : convertTransportError(error, 'connect', endpoint);
+  }
+  if (response.statusCode >= 200 && response.statusCode < 300) return response;
+  const text = await readErrorBody(response.body);
+  if (signal.aborted) throw signal.reason;
+  throw convertErrorResponse(
+    response.statusCode,
+    response.headers,
+    parseErrorBody(text),
+    endpoint,
+    Date.now(),
+  );
+}
+
+/** Up to 64 KB of an error body as text; a read failure keeps what arrived (the status already tells the story). */
+async function readErrorBody(body: AsyncIterable<Buffer>): Promise<string> {
+  const chunks: Buffer[] = [];
+  let sizeBytes = 0;
+  try {
+    // Leaving the loop early destroys the body, so an oversized body does not keep the connection busy.
+    for await (const chunk of body) {
+      chunks.push(chunk);
+      sizeBytes += chunk.length;
+      if (sizeBytes >= ERROR_BODY_LIMIT_BYTES) break;
+    }
+  } catch {
+    // Partial text is enough for a message.
+  }
+  return Buffer.concat(chunks).toString('utf8', 0, Math.min(sizeBytes, ERROR_BODY_LIMIT_BYTES));
+}
