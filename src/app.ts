@@ -5,6 +5,9 @@ import type { Adapter } from './adapters/adapter.js';
 import { createAdapter } from './adapters/create-adapter.js';
 import { createHttpProbe } from './adapters/http-probe.js';
 import { createUpstreamPools } from './adapters/upstream-pools.js';
+import { estimatePromptTokens } from './accounting/estimate-usage.js';
+import type { ApiKeyStore } from './auth/api-key-store.js';
+import { createKeyAccess } from './auth/create-key-access.js';
 import type { Config, ModelEntry } from './config/index.js';
 import { createChatService, type ChatService } from './gateway/chat-service.js';
 import { createModelRegistry } from './gateway/model-registry.js';
@@ -12,16 +15,25 @@ import { logEntryOf } from './gateway/log-entry-of.js';
 import { createQuotaGate } from './gateway/quota-gate.js';
 import type { RequestRecord } from './gateway/request-record.js';
 import { createServer } from './http/create-server.js';
+import { registerRequestTracing, type RequestTracing } from './http/trace-requests.js';
 import type { GatewayView } from './http/gateway-view.js';
+import { createClientAuth, type ClientAuth } from './http/authenticate-client.js';
+import { registerCors } from './http/register-cors.js';
+import { registerSecurityHeaders } from './http/register-security-headers.js';
 import { createAdminGuard } from './http/require-admin.js';
+import { registerAdminKeys } from './http/routes/admin-keys.js';
+import { registerKeyInfo } from './http/routes/key-info.js';
 import { registerChatCompletions } from './http/routes/chat-completions.js';
+import { registerMessages } from './http/routes/messages.js';
 import { registerGeneration } from './http/routes/generation.js';
 import { registerMetrics } from './http/routes/metrics.js';
 import { registerModels } from './http/routes/models.js';
 import { registerServiceInfo } from './http/routes/service-info.js';
+import { registerStats } from './http/routes/stats.js';
 import { createQuotaLimiter } from './limits/quota-limiter.js';
 import { createRequestQueue } from './limits/request-queue.js';
 import { createLogger } from './observability/create-logger.js';
+import { createTracing } from './observability/create-tracing.js';
 import { createGatewayMetrics } from './observability/gateway-metrics.js';
 import { sleep } from './routing/backoff.js';
 import { createStrategy } from './routing/create-strategy.js';
@@ -33,6 +45,7 @@ import { RouteStates } from './routing/route-states.js';
 import type { RouteContext } from './routing/routing-strategy.js';
 import { createWorkerLoadMonitor, type WorkerLoadMonitor } from './routing/worker-load-monitor.js';
 import type { RouteTarget } from './spec/index.js';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createStateStore } from './state/create-state-store.js';
 import {
   createRequestLogStore,
@@ -53,6 +66,10 @@ export interface AppDependencies {
   readonly store?: StateStore;
   /** The request log; default: SQLite or PostgreSQL as configured; null turns it off. Closed with the app. */
   readonly requestLog?: RequestLogStore | null;
+  /** Where trace spans go instead of OTLP; tracing is on when this is given or an OTLP endpoint is set. */
+  readonly spanExporter?: SpanExporter;
+  /** Client keys and their spend; default: tables in the request log's database. Closed with the app. */
+  readonly keyStore?: ApiKeyStore;
 }
 
 export interface App {
@@ -83,6 +100,14 @@ const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
+/** The chat endpoints: a trace span per request when tracing is on. */
+const TRACED_ROUTES: ReadonlySet<string> = new Set([
+  '/v1/chat/completions',
+  '/api/v1/chat/completions',
+  '/v1/messages',
+  '/api/v1/messages',
+]);
+
 /** Builds the whole gateway without listening (tests call `server.inject` or `server.listen`). */
 export function createApp(initialConfig: Config, dependencies: AppDependencies = {}): App {
   const logger = dependencies.logger ?? createLogger(initialConfig.server.logLevel);
@@ -104,6 +129,8 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
     maxWaiting: initialConfig.admission.maxWaiting,
     timeoutMs: initialConfig.admission.queueTimeoutMs,
     onReject: (reason) => metrics.queueRejected(reason),
+    onAdmit: (waitedMs) => metrics.queueAdmitted(waitedMs),
+    now,
   });
   const logStore =
     dependencies.requestLog === undefined
@@ -115,6 +142,7 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
       : createRequestLogWriter({
           store: logStore,
           spillPath: initialConfig.storage.spillPath,
+          maxQueue: initialConfig.storage.maxQueuedRows,
           now,
           onError: (error, context) =>
             logger.warn({ err: error, ...context }, 'request log: database write failed, rows kept'),
@@ -136,9 +164,20 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
   const logUnlogged = () => {
     for (const record of unlogged.splice(0)) requestLog?.enqueue(logEntryOf(record, logContent));
   };
-  const onRecord = (record: RequestRecord) => {
+  const tracing = createTracing({
+    settings: initialConfig.tracing,
+    version: VERSION,
+    ...(dependencies.spanExporter === undefined ? {} : { exporter: dependencies.spanExporter }),
+  });
+  let requestTracing: RequestTracing | null = null;
+  // Set below once the server exists; null while keys can never be required (AUTH_MODE=none).
+  let clientAuth: ClientAuth | null = null;
+  const onRecord = (produced: RequestRecord) => {
+    // The key's reservations are settled to the real cost, and the record learns its key id.
+    const record = clientAuth === null ? produced : clientAuth.settle(produced);
     if (requestLog !== null && unlogged.push(record) === 1) setImmediate(logUnlogged);
     metrics.observe(record);
+    requestTracing?.onRecord(record);
     // The line's object is only built when it will be written.
     if (logger.isLevelEnabled('info')) logRecord(record);
     dependencies.onRecord?.(record);
@@ -147,6 +186,7 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
     logger.info(
       {
         request_id: record.id,
+        api_key_id: record.apiKeyId ?? undefined,
         model: record.model ?? record.requestedModel,
         route: record.route,
         status: record.status,
@@ -248,34 +288,80 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
   };
   startMonitors(initialConfig);
 
+  const keyAccess = createKeyAccess({
+    config: initialConfig,
+    state: store,
+    now,
+    log: logger,
+    catalog: () => ({
+      find: (name) => runtime.registry.find(name) ?? null,
+      autoModel: runtime.config.routing.autoModel,
+      everyRoute,
+    }),
+    ...(dependencies.keyStore === undefined ? {} : { keyStore: dependencies.keyStore }),
+  });
+  const keysPossible = initialConfig.security.authMode !== 'none';
+  clientAuth = keysPossible
+    ? createClientAuth({
+        mode: keyAccess.mode,
+        ready: keyAccess.table.ready,
+        authenticate: keyAccess.authenticate,
+        admission: keyAccess.admission,
+        estimatePromptTokens: (parsed) => estimatePromptTokens(parsed.request.messages),
+      })
+    : null;
+  const requireAdmin = createAdminGuard(initialConfig.server.adminApiKey, () => keyAccess.mode.isLocalOpen());
+
   // The HTTP layer holds this facade; a reload swaps what is behind it.
-  const service: ChatService = {
+  const unguarded: ChatService = {
     complete: (parsed, context) => runtime.service.complete(parsed, context),
     stream: (parsed, context) => runtime.service.stream(parsed, context),
   };
+  const service = clientAuth === null ? unguarded : clientAuth.guard(unguarded);
   const view = (): GatewayView => runtime;
 
   let closing = false;
   const activity = { inFlight: 0 };
+  const handlers = { running: 0 };
   const server = createServer({
     logger,
     bodyLimitBytes: initialConfig.server.bodyLimitBytes,
     isClosing: () => closing,
+    trustProxy: initialConfig.security.trustProxy,
+    maxHeaderBytes: initialConfig.security.maxHeaderBytes,
   });
-  registerChatCompletions(server, {
+  // Every request counts from its arrival to its last byte: a shutdown waits for those still in hooks (key
+  // checks, body upload) as for those in a handler, and drops only idle keep-alive connections.
+  server.addHook('onRequest', (_request, reply, done) => {
+    activity.inFlight += 1;
+    reply.raw.once('close', () => {
+      activity.inFlight -= 1;
+    });
+    done();
+  });
+  // Tracing first, so a request refused by a later hook (a missing key) still has its span.
+  requestTracing = registerRequestTracing(server, tracing?.tracer ?? null, TRACED_ROUTES);
+  // Before every route: CORS answers preflights, then client keys are checked on /v1 and /api/v1.
+  registerCors(server, {
+    clientOrigins: initialConfig.security.corsOrigins,
+    adminOrigins: initialConfig.security.corsAdminOrigins,
+  });
+  registerSecurityHeaders(server);
+  clientAuth?.register(server);
+  const chatOptions = {
     service,
     keepAliveMs: initialConfig.routing.timeouts.keepAliveMs,
     queue,
     releaseStreamAtCommit: initialConfig.admission.releaseStreamAtCommit,
     now,
-    activity,
-  });
+    handlers,
+  };
+  registerChatCompletions(server, chatOptions);
+  registerMessages(server, { ...chatOptions, view });
   registerModels(server, { view });
   registerMetrics(server, {
     metrics,
-    guard: initialConfig.server.metricsRequireAuth
-      ? createAdminGuard(initialConfig.server.adminApiKey)
-      : null,
+    guard: initialConfig.server.metricsRequireAuth ? requireAdmin : null,
   });
   registerGeneration(server, {
     find:
@@ -286,6 +372,16 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
             await requestLog.flush();
             return logStore.findById(id);
           },
+    callerKeyId: (request) => {
+      const session = clientAuth?.sessionOf(request);
+      return session?.kind === 'client' ? session.entry.record.id : null;
+    },
+  });
+  registerStats(server, {
+    store: requestLog === null ? null : logStore,
+    flush: async () => requestLog?.flush(),
+    now,
+    guard: requireAdmin,
   });
   registerServiceInfo(server, {
     view,
@@ -296,7 +392,13 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
     version: VERSION,
     startedAtMs: now(),
     now,
-    requireAdmin: createAdminGuard(initialConfig.server.adminApiKey),
+    requireAdmin,
+  });
+  registerAdminKeys(server, { manager: keyAccess.manager, table: keyAccess.table, requireAdmin });
+  registerKeyInfo(server, {
+    ledger: keyAccess.ledger,
+    sessionOf: (request) => clientAuth?.sessionOf(request),
+    authenticate: keyAccess.authenticate,
   });
 
   return {
@@ -335,11 +437,15 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
       } finally {
         clearInterval(sweeper);
       }
+      // A cancelled request's handler may still be recording it (its connection is gone already).
+      while (handlers.running > 0) await new Promise((resolve) => setTimeout(resolve, 10));
       await pools.close();
+      // Every record is settled by now: pending spend is written before the stores close.
+      await keyAccess.close();
       await store.close();
       // Every request accepted has been recorded by now; the writer flushes them (or spills) before exiting.
       logUnlogged();
-      await requestLog?.close();
+      await Promise.all([requestLog?.close(), tracing?.shutdown()]);
     },
   };
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env -S node --max-old-space-size=1024
 import { existsSync } from 'node:fs';
 import { runCheckConfig } from './cli/check-config-command.js';
+import { KEYS_USAGE, runKeysCommand } from './cli/keys-command.js';
 import { runLogsCommand } from './cli/logs-command.js';
 import { parseFlags } from './cli/parse-flags.js';
 import cluster from 'node:cluster';
@@ -27,7 +28,7 @@ Commands:
                  --follow             keep printing new rows (polls every second) until Ctrl-C
                  --json               one JSON object per line instead of the table
                  --config-dir DIR
-  simulate       Run a vLLM-like OpenAI-compatible upstream for demos, tests and benchmarks.
+${KEYS_USAGE}  simulate       Run a vLLM-like OpenAI-compatible upstream for demos, tests and benchmarks.
                  (hybrid-inference simulate --help for its flags)
   help           Show this text.
 
@@ -73,6 +74,11 @@ async function main(argv: readonly string[]): Promise<number> {
         signal: controller.signal,
       });
     }
+    case 'keys':
+      return runKeysCommand(rest, environment, process.cwd(), {
+        write: (text) => process.stdout.write(text),
+        writeError: (text) => process.stderr.write(text),
+      });
     case 'simulate':
       await runSimulateCommand([...rest]);
       return 0;

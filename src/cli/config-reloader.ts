@@ -35,6 +35,18 @@ function restartOnlyChanges(previous: Config, next: Config): string[] {
   if (previous.routing.timeouts.connectMs !== next.routing.timeouts.connectMs) {
     changed.push('timeouts.connect_ms');
   }
+  if (previous.server.adminApiKey !== next.server.adminApiKey) changed.push('ADMIN_API_KEY');
+  // Whole sections read once at start: named by the settings they hold.
+  const sections: [keyof Config, string][] = [
+    ['security', 'AUTH_MODE, KEY_HASH_SECRET, TRUST_PROXY, CORS_*, MAX_REQUEST_HEADER_BYTES'],
+    ['storage', 'USE_SQLITE_LOG, SQLITE_DB_PATH, DATABASE_URL, LOG_CONTENT, REQUEST_LOG_*'],
+    ['state', 'STATE_STORE, REDIS_URL, REDIS_KEY_PREFIX'],
+    ['admission', 'MAX_CONCURRENT_REQUESTS, REQUEST_QUEUE_*'],
+    ['tracing', 'OTEL_*'],
+  ];
+  for (const [section, names] of sections) {
+    if (JSON.stringify(previous[section]) !== JSON.stringify(next[section])) changed.push(names);
+  }
   return changed;
 }
 

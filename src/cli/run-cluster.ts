@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Environment } from '../config/index.js';
+import { serveClusterMetrics } from '../observability/cluster-metrics.js';
 import { createLogger } from '../observability/create-logger.js';
 import { loadConfigOrExplain, type ServeOptions } from './serve-command.js';
 
@@ -31,6 +32,7 @@ export async function runClusterPrimary(
   const restarts: number[] = [];
   let failed = false;
   const fork = (): Worker => cluster.fork();
+  serveClusterMetrics();
   for (let index = 0; index < workers; index += 1) fork();
   logger.info({ workers }, `started ${workers} gateway workers`);
 

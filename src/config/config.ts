@@ -1,7 +1,9 @@
 import type { Pricing, QuotaLimits, RouteTarget } from '../spec/index.js';
 import type { RoutingStrategyName } from './routing-settings.js';
+import type { TracingSettings } from './tracing-settings.js';
 
 export type { RoutingStrategyName } from './routing-settings.js';
+export type { TracingSettings } from './tracing-settings.js';
 
 /** Request and token quotas from models.yaml `limits:` (enforced by the limits layer). */
 export type Limits = QuotaLimits;
@@ -119,6 +121,8 @@ export interface StorageSettings {
   readonly logContent: boolean;
   /** Where rows wait while the database is down and the queue is full (`REQUEST_LOG_SPILL_PATH`). */
   readonly spillPath: string;
+  /** Rows the writer holds in memory while the database is slow or down; more spill to `spillPath`. */
+  readonly maxQueuedRows: number;
 }
 
 export interface AdmissionSettings {
@@ -141,6 +145,30 @@ export interface StateSettings {
   readonly sqlitePath: string;
 }
 
+/** Client keys, admin access and HTTP hygiene (docs/security.md). */
+export interface SecuritySettings {
+  /**
+   * `AUTH_MODE`: `keys` (every `/v1` and `/api/v1` request needs a client key), `none`, or `auto` when unset:
+   * keys once one exists or when bound to a non-loopback address, none only on loopback without keys.
+   */
+  readonly authMode: 'keys' | 'none' | 'auto';
+  /** `KEY_HASH_SECRET`: client key hashes are HMAC-SHA256 with it; null = plain SHA-256. */
+  readonly keyHashSecret: string | null;
+  /** `KEY_CACHE_TTL_SECONDS` (default 10): the in-memory key table is reloaded this often (other processes' changes). */
+  readonly keyCacheTtlMs: number;
+  /**
+   * `TRUST_PROXY`: false (default) = the client address is the socket peer; true = the first
+   * `X-Forwarded-For` address; a number = that many proxy hops; a list = the proxies (IPs, CIDRs) to believe.
+   */
+  readonly trustProxy: boolean | number | readonly string[];
+  /** `CORS_ORIGINS` (default `*`): origins browsers may call `/v1` and `/api/v1` from; empty = no CORS. */
+  readonly corsOrigins: readonly string[];
+  /** `CORS_ADMIN_ORIGINS` (default none): origins allowed on `/admin`, `/routing`, `/stats`, `/metrics`. */
+  readonly corsAdminOrigins: readonly string[];
+  /** `MAX_REQUEST_HEADER_BYTES` (default 16384): larger request headers are refused with 431. */
+  readonly maxHeaderBytes: number;
+}
+
 /** Everything the gateway needs, loaded and validated once at start, then passed down (never re-read). */
 export interface Config {
   readonly server: ServerSettings;
@@ -151,6 +179,8 @@ export interface Config {
   /** `RATE_LIMIT_ENABLED`: false turns every models.yaml quota off (the request queue stays). */
   readonly limitsEnabled: boolean;
   readonly state: StateSettings;
+  readonly security: SecuritySettings;
+  readonly tracing: TracingSettings;
   readonly offload: { readonly enabled: boolean; readonly localBaseUrl: string | null };
   readonly sources: { readonly modelsPath: string; readonly routingPath: string | null };
   /** One line per thing the operator should know (disabled routes, ignored settings). */

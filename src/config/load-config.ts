@@ -8,6 +8,8 @@ import { formatSchemaIssues } from './format-schema-issues.js';
 import { readYamlFile } from './read-yaml-file.js';
 import { resolveModels } from './resolve-models.js';
 import { resolveRoutingSettings } from './routing-settings.js';
+import { readTracingSettings } from './tracing-settings.js';
+import { readSecuritySettings } from './security-settings.js';
 import { modelsFileSchema, routingFileSchema, type RoutingFile } from './schema.js';
 import { substituteEnv, type Environment } from './substitute-env.js';
 
@@ -178,12 +180,15 @@ export function loadConfig(options: LoadConfigOptions): Config {
   if (limitsEnabled) models = applySeedQuotas(models, environment, problems);
   const port = options.overrides?.port ?? readInteger(environment, 'PORT', 8080, 0, problems);
   if (port > 65535) problems.push({ file: ENVIRONMENT_FILE, path: 'PORT', message: 'must be at most 65535' });
+  // `:memory:` is SQLite's in-memory database, not a file name.
   const resolvePath = (setting: string) =>
-    setting.startsWith('~')
-      ? join(environment.HOME ?? '', setting.slice(1))
-      : isAbsolute(setting)
-        ? setting
-        : resolve(options.cwd, setting);
+    setting === ':memory:'
+      ? setting
+      : setting.startsWith('~')
+        ? join(environment.HOME ?? '', setting.slice(1))
+        : isAbsolute(setting)
+          ? setting
+          : resolve(options.cwd, setting);
   const sqlitePath = resolvePath(
     environment.SQLITE_DB_PATH || environment.OPENROUTER_SQLITE_DB || 'var/db/openrouter_logs.db',
   );
@@ -251,10 +256,13 @@ export function loadConfig(options: LoadConfigOptions): Config {
       sqlitePath,
       databaseUrl: environment.DATABASE_URL || null,
       logContent: isTruthy(environment.LOG_CONTENT),
+      maxQueuedRows: readInteger(environment, 'REQUEST_LOG_MAX_QUEUE', 10_000, 1, problems),
       spillPath: resolvePath(
         environment.REQUEST_LOG_SPILL_PATH || join(dirname(sqlitePath), 'request-log.spill.ndjson'),
       ),
     },
+    tracing: readTracingSettings(environment, ENVIRONMENT_FILE, problems),
+    security: readSecuritySettings(environment, ENVIRONMENT_FILE, problems),
     offload,
     sources: { modelsPath, routingPath },
     warnings,

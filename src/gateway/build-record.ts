@@ -1,6 +1,8 @@
 import type { GatewayError } from '../errors/index.js';
 import type { Attempt } from '../routing/attempt.js';
-import type { RouteTarget, Usage } from '../spec/index.js';
+import type { FinishReason, RouteTarget, Usage } from '../spec/index.js';
+
+const NO_FINISH_REASONS: readonly FinishReason[] = [];
 import type { RequestFacts, RequestRecord } from './request-record.js';
 
 /** The record of a request that never reached a serving route (validation, no route, every attempt failed). */
@@ -35,6 +37,8 @@ export function failureRecord(input: {
     latencyMs: input.latencyMs,
     usage: null,
     costUsd: null,
+    finishReasons: NO_FINISH_REASONS,
+    nativeFinishReason: null,
     facts: input.facts,
     responseText: null,
   };
@@ -55,6 +59,8 @@ export function servedRecord(input: {
   readonly cancelled: boolean;
   readonly facts: RequestFacts;
   readonly responseText: string;
+  readonly finishReasons: readonly FinishReason[];
+  readonly nativeFinishReason: string | null;
 }): RequestRecord {
   const { route, failure, cancelled } = input;
   return {
@@ -76,6 +82,8 @@ export function servedRecord(input: {
     latencyMs: input.latencyMs,
     usage: input.usage,
     costUsd: input.costUsd,
+    finishReasons: input.finishReasons,
+    nativeFinishReason: input.nativeFinishReason,
     facts: input.facts,
     responseText: input.responseText,
   };

@@ -9,14 +9,14 @@ import type { CounterStanding } from '../state/state-store.js';
 import type { RouteContext, RoutingStrategy } from '../routing/routing-strategy.js';
 import { createRankedStrategy } from '../routing/strategies/ranked-strategy.js';
 import { summarizeFailure } from '../routing/summarize-failure.js';
-import type { ChatResult, RouteTarget, Usage } from '../spec/index.js';
+import type { ChatResult, FinishReason, RequestTrace, RouteTarget, Usage } from '../spec/index.js';
 import type { ModelRegistry } from './model-registry.js';
 import type { ParsedChatRequest } from './parse-chat-request.js';
 import { planWithPreferences, type ProviderPreferences } from './provider-preferences.js';
 import type { RequestFacts, RequestRecord } from './request-record.js';
 import { failureRecord, servedRecord } from './build-record.js';
-import { writeStreamEvents, type WriteEvent } from './stream-events.js';
-import { serializeCompletion, type ResponseIdentity } from './serialize-completion.js';
+import { writeStreamEvents, type StreamEncoder, type WriteEvent } from './stream-events.js';
+import type { ResponseIdentity } from './serialize-completion.js';
 
 export interface ChatServiceDependencies {
   readonly registry: ModelRegistry;
@@ -31,24 +31,36 @@ export interface ChatServiceDependencies {
   readonly onRecord: (record: RequestRecord) => void;
 }
 
-export interface ChatResponse {
+/**
+ * A served non-stream request in canonical terms, already accounted and logged; each endpoint shapes its own
+ * body from it (`serializeCompletion` for chat completions).
+ */
+export interface CompletedChat {
   readonly headers: Record<string, string>;
-  readonly body: Record<string, unknown>;
+  readonly identity: ResponseIdentity;
+  readonly result: ChatResult;
+  /** The upstream's usage, else the tokenizer estimate (flagged `estimated`). */
+  readonly usage: Usage;
+  readonly costUsd: number;
 }
 
 export interface ChatStream {
   readonly headers: Record<string, string>;
+  /** Who serves the stream: the id, model and provider its events carry. */
+  readonly identity: ResponseIdentity;
   /**
-   * Writes the SSE events through `write` as the upstream sends them, the last being `data: [DONE]`;
-   * resolves when the stream is over (also early, when the signal aborts).
+   * Writes the SSE events through `write` as the upstream sends them, in the encoder's format (made for
+   * `identity`), its end last; resolves when the stream is over (also early, when the signal aborts).
    */
-  pipe(write: WriteEvent): Promise<void>;
+  pipe(encoder: StreamEncoder, write: WriteEvent): Promise<void>;
 }
 
 /** Per-request context from the HTTP layer. */
 export interface CallContext {
   /** The generation id (`gen-...`): request id in logs, body `id`, `X-Generation-Id`. */
   readonly id: string;
+  /** The request's trace (each attempt becomes a child span); null or absent when tracing is off. */
+  readonly trace?: RequestTrace | null;
   /** Aborts when the client disconnects. */
   readonly signal: AbortSignal;
   /** Clock time the request arrived. */
@@ -68,7 +80,8 @@ function factsOf(parsed: ParsedChatRequest, context: CallContext): RequestFacts 
 }
 
 export interface ChatService {
-  complete(parsed: ParsedChatRequest, context: CallContext): Promise<ChatResponse>;
+  /** Serves a non-stream request; the endpoint shapes the body (chat completion, Messages API) from it. */
+  complete(parsed: ParsedChatRequest, context: CallContext): Promise<CompletedChat>;
   /** Resolves once the route committed (first token); rejects before any byte if every route failed. */
   stream(parsed: ParsedChatRequest, context: CallContext): Promise<ChatStream>;
 }
@@ -79,6 +92,16 @@ function describeUnavailable(model: ModelEntry): string {
   }
   const reasons = model.disabledRoutes.map((route) => `${route.id}: ${route.detail}`).join('; ');
   return `Model '${model.id}' has no enabled route (${reasons}).`;
+}
+
+function finishReasonsOf(result: ChatResult): {
+  finishReasons: FinishReason[];
+  nativeFinishReason: string | null;
+} {
+  const finishReasons: FinishReason[] = [];
+  for (const choice of result.choices)
+    if (choice.finishReason !== null) finishReasons.push(choice.finishReason);
+  return { finishReasons, nativeFinishReason: result.choices[0]?.nativeFinishReason ?? null };
 }
 
 function completionText(result: ChatResult): string {
@@ -268,6 +291,7 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
           parsed.request,
           signal,
           skipped,
+          context.trace ?? null,
         );
         const responseText = completionText(result);
         const usage: Usage = result.usage ?? (await estimateUsage(parsed.request.messages, responseText));
@@ -289,11 +313,15 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
             cancelled: false,
             facts: factsOf(parsed, context),
             responseText,
+            ...finishReasonsOf(result),
           }),
         );
         return {
           headers: headersFor(identity, route, attempts, rateLimit),
-          body: serializeCompletion(identity, result, usage, cost),
+          identity,
+          result,
+          usage,
+          costUsd: cost,
         };
       });
     },
@@ -303,7 +331,13 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
       const { signal } = context;
       return withFailureRecord(parsed, context, startedAt, async () => {
         const { plan, skipped } = planFor(parsed);
-        const committed = await dependencies.executor.openStream(plan, parsed.request, signal, skipped);
+        const committed = await dependencies.executor.openStream(
+          plan,
+          parsed.request,
+          signal,
+          skipped,
+          context.trace ?? null,
+        );
         const { route, attempts, rateLimit } = committed;
         const identity = identityFor(context.id, route, startedAt);
         const input = {
@@ -319,7 +353,8 @@ export function createChatService(dependencies: ChatServiceDependencies): ChatSe
         };
         return {
           headers: headersFor(identity, route, attempts, rateLimit),
-          pipe: (write: WriteEvent) => writeStreamEvents(input, write),
+          identity,
+          pipe: (encoder: StreamEncoder, write: WriteEvent) => writeStreamEvents(input, encoder, write),
         };
       });
     },

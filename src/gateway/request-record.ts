@@ -1,5 +1,5 @@
 import type { Attempt } from '../routing/attempt.js';
-import type { ChatRequest, Usage } from '../spec/index.js';
+import type { ChatRequest, FinishReason, Usage } from '../spec/index.js';
 
 /** Facts about the request itself, for the request log (not used on the response path). */
 export interface RequestFacts {
@@ -33,7 +33,13 @@ export interface RequestRecord {
   readonly latencyMs: number;
   readonly usage: Usage | null;
   readonly costUsd: number | null;
+  /** Each choice's finish reason as sent to the client (`error` for a stream that broke); empty on failure. */
+  readonly finishReasons: readonly FinishReason[];
+  /** The upstream's own finish reason of the first choice (`end_turn`, `MAX_TOKENS`, `stop`, ...). */
+  readonly nativeFinishReason: string | null;
   readonly facts: RequestFacts;
   /** What the model generated (text, reasoning, tool calls), for the response hash and `LOG_CONTENT`. */
   readonly responseText: string | null;
+  /** The client key's id (never the key), set by the auth layer when the record is produced with keys on. */
+  readonly apiKeyId?: string | null;
 }

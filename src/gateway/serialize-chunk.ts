@@ -1,32 +1,18 @@
-import type { GatewayError } from '../errors/index.js';
-import type { ChatDelta, FinishReason } from '../spec/index.js';
 import type { ResponseIdentity } from './serialize-completion.js';
 import { serializeUsage } from './serialize-usage.js';
-import type { Usage } from '../spec/index.js';
-
-/**
- * Writes SSE events of one stream. The fields every chunk repeats (id, object, created, model, provider) are
- * serialised once per stream, not once per token.
- */
-export interface ChunkWriter {
-  delta(
-    index: number,
-    delta: ChatDelta,
-    finishReason: FinishReason | null,
-    nativeFinishReason: string | null,
-    logprobs: unknown,
-  ): string;
-  usage(usage: Usage, cost: number): string;
-  /** The mid-stream failure event: top-level `error` plus a choice finished with `error`. */
-  error(error: GatewayError): string;
-}
+import type { StreamEncoder, StreamFormat } from './stream-events.js';
 
 export const DONE_EVENT = 'data: [DONE]\n\n';
 
 /** The end of a choice that has not finished, the common case: one constant instead of three pieces per token. */
 const OPEN_CHOICE_TAIL = ',"finish_reason":null,"native_finish_reason":null}]}\n\n';
 
-export function createChunkWriter(identity: ResponseIdentity): ChunkWriter {
+/**
+ * The encoder of `chat.completion.chunk` SSE events for one stream. The fields every chunk repeats (id, object,
+ * created, model, provider) are serialised once per stream, not once per token. `error` is the mid-stream
+ * failure event (top-level `error` plus a choice finished with `error`); `end` is the usage chunk and `[DONE]`.
+ */
+export function createChunkWriter(identity: ResponseIdentity): StreamEncoder {
   const head =
     `data: {"id":${JSON.stringify(identity.id)},"object":"chat.completion.chunk","created":${identity.created},` +
     `"model":${JSON.stringify(identity.model)},"provider":${JSON.stringify(identity.provider)},`;
@@ -34,6 +20,7 @@ export function createChunkWriter(identity: ResponseIdentity): ChunkWriter {
   // Nearly every delta is choice 0: its opening is built once per stream.
   const firstChoiceHead = `${choicesHead}0,"delta":`;
   return {
+    opening: '',
     delta(index, delta, finishReason, nativeFinishReason, logprobs) {
       const opening = index === 0 ? firstChoiceHead : `${choicesHead}${index},"delta":`;
       if (finishReason === null && nativeFinishReason === null && logprobs === undefined) {
@@ -44,8 +31,8 @@ export function createChunkWriter(identity: ResponseIdentity): ChunkWriter {
       const logprobsJson = logprobs === undefined ? '' : `,"logprobs":${JSON.stringify(logprobs)}`;
       return `${opening}${JSON.stringify(delta)},"finish_reason":${finish},"native_finish_reason":${native}${logprobsJson}}]}\n\n`;
     },
-    usage(usage, cost) {
-      return `${head}"choices":[],"usage":${JSON.stringify(serializeUsage(usage, cost))}}\n\n`;
+    end(usage, cost) {
+      return `${head}"choices":[],"usage":${JSON.stringify(serializeUsage(usage, cost))}}\n\n${DONE_EVENT}`;
     },
     error(error) {
       const body = {
@@ -57,3 +44,10 @@ export function createChunkWriter(identity: ResponseIdentity): ChunkWriter {
     },
   };
 }
+
+/** OpenAI/OpenRouter chat-completion streams: `: keep-alive` comments, chunks, a usage chunk and `[DONE]`. */
+export const CHAT_COMPLETION_STREAM_FORMAT: StreamFormat = {
+  keepAliveEvent: ': keep-alive\n\n',
+  createEncoder: createChunkWriter,
+  failureBody: (error, identity) => createChunkWriter(identity).error(error) + DONE_EVENT,
+};

@@ -2,11 +2,43 @@ import { computeCost } from '../accounting/compute-cost.js';
 import { estimateUsage } from '../accounting/estimate-usage.js';
 import { GatewayError, toGatewayError } from '../errors/index.js';
 import type { CommittedStream } from '../routing/executor.js';
-import type { ChatMessage, ChatDelta, Usage } from '../spec/index.js';
+import type { ChatMessage, ChatDelta, FinishReason, Usage } from '../spec/index.js';
 import { servedRecord } from './build-record.js';
 import type { RequestFacts, RequestRecord } from './request-record.js';
-import { createChunkWriter, DONE_EVENT } from './serialize-chunk.js';
 import type { ResponseIdentity } from './serialize-completion.js';
+
+/**
+ * Turns the canonical parts of one committed stream into the SSE text of one wire format (OpenAI chunks,
+ * Anthropic events). One encoder per stream; it may keep state between calls (open content blocks, ...).
+ */
+export interface StreamEncoder {
+  /** Written once before the first delta; '' when the format has no preamble. */
+  readonly opening: string;
+  /** The events of one delta of choice `index` ('' when it carries nothing this format shows). */
+  delta(
+    index: number,
+    delta: ChatDelta,
+    finishReason: FinishReason | null,
+    nativeFinishReason: string | null,
+    logprobs: unknown,
+  ): string;
+  /** The failure event of a stream that broke after the commit; `end` is still called afterwards. */
+  error(failure: GatewayError): string;
+  /** The last events once the stream is over (usage, terminator), with the final usage and its cost in USD. */
+  end(usage: Usage, costUsd: number): string;
+}
+
+/** How a chat-shaped endpoint writes its streams: the encoder plus what is written around it. */
+export interface StreamFormat {
+  /** Written while the upstream is silent once the stream started (an SSE comment or a ping event). */
+  readonly keepAliveEvent: string;
+  createEncoder(identity: ResponseIdentity): StreamEncoder;
+  /**
+   * The whole rest of the body when every route failed after the 200 status went out (a keep-alive before the
+   * commit) but before the stream started; `identity` names the request, its model is the requested one.
+   */
+  failureBody(error: GatewayError, identity: ResponseIdentity): string;
+}
 
 export interface StreamEventsInput {
   readonly identity: ResponseIdentity;
@@ -34,27 +66,32 @@ function collectText(delta: ChatDelta, into: string[]): void {
 export type WriteEvent = (event: string) => Promise<void> | undefined;
 
 /**
- * Writes the SSE events of a committed stream as the upstream sends them: the first delta gets
- * `role: "assistant"`, a failure after the commit becomes an error chunk, then one usage chunk and
- * `[DONE]`. Pushed through `write` rather than pulled as an async iterable: one promise hop less per token.
- * The request is recorded exactly once — also when the client goes away (the signal aborts, or `write`
- * throws) — and billed for what was generated.
+ * Writes the SSE events of a committed stream as the upstream sends them, in the encoder's format: its
+ * opening, the deltas (the first gets `role: "assistant"`), the encoder's error event for a failure after the
+ * commit, then its end (usage, terminator). Pushed through `write` rather than pulled as an async iterable:
+ * one promise hop less per token. The request is recorded exactly once — also when the client goes away (the
+ * signal aborts, or `write` throws) — and billed for what was generated.
  */
-export async function writeStreamEvents(input: StreamEventsInput, write: WriteEvent): Promise<void> {
+export async function writeStreamEvents(
+  input: StreamEventsInput,
+  encoder: StreamEncoder,
+  write: WriteEvent,
+): Promise<void> {
   const { committed, signal } = input;
   const { route, attempts } = committed;
-  const writer = createChunkWriter(input.identity);
   let roleSent = false;
   let ttftMs: number | null = null;
   let usage: Usage | null = null;
   let failure: GatewayError | null = null;
   let recorded = false;
   const generated: string[] = [];
+  const finishReasons: FinishReason[] = [];
+  let nativeFinishReason: string | null = null;
   const record = async (cancelled: boolean) => {
     recorded = true;
     const endedAt = input.now();
     committed.finish(
-      { usage, generationMs: ttftMs === null ? null : endedAt - input.startedAt - ttftMs },
+      { usage, generationMs: ttftMs === null ? null : endedAt - input.startedAt - ttftMs, finishReasons },
       failure,
     );
     const responseText = generated.join('');
@@ -75,11 +112,14 @@ export async function writeStreamEvents(input: StreamEventsInput, write: WriteEv
         cancelled,
         facts: input.facts,
         responseText,
+        finishReasons,
+        nativeFinishReason,
       }),
     );
     return { usage: final, costUsd };
   };
   try {
+    if (encoder.opening !== '') await write(encoder.opening);
     try {
       for await (const part of committed.parts) {
         if (part.kind === 'usage') {
@@ -93,8 +133,12 @@ export async function writeStreamEvents(input: StreamEventsInput, write: WriteEv
         }
         collectText(delta, generated);
         ttftMs ??= input.now() - input.startedAt;
+        if (part.finishReason !== null) {
+          finishReasons.push(part.finishReason);
+          if (part.index === 0) nativeFinishReason = part.nativeFinishReason;
+        }
         const waiting = write(
-          writer.delta(part.index, delta, part.finishReason, part.nativeFinishReason, part.logprobs),
+          encoder.delta(part.index, delta, part.finishReason, part.nativeFinishReason, part.logprobs),
         );
         if (waiting !== undefined) await waiting;
       }
@@ -104,11 +148,11 @@ export async function writeStreamEvents(input: StreamEventsInput, write: WriteEv
       failure = new GatewayError(error.code, `The upstream stream broke after it started: ${error.message}`, {
         metadata: { error_type: error.code, provider_code: error.upstreamReason },
       });
-      await write(writer.error(failure));
+      finishReasons.push('error');
+      await write(encoder.error(failure));
     }
     const final = await record(false);
-    await write(writer.usage(final.usage, final.costUsd));
-    await write(DONE_EVENT);
+    await write(encoder.end(final.usage, final.costUsd));
   } finally {
     if (!recorded) await record(true);
   }

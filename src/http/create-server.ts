@@ -1,14 +1,48 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
 import type { Logger } from 'pino';
 import { GatewayError, errorHeaders, serializeError } from '../errors/index.js';
+import { serializeAnthropicError } from '../errors/serialize-anthropic-error.js';
 import { createGenerationId } from '../gateway/generation-id.js';
 import { mapFrameworkError } from './map-framework-error.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The error envelope of the route: `anthropic` for the Messages API; the gateway's own by default. */
+    readonly errorFormat?: 'anthropic';
+  }
+}
+
+/** Messages API paths, answered in Anthropic's envelope even when no route matched (`/v1/messages/batches`). */
+const ANTHROPIC_PATH = /^\/(?:api\/)?v1\/messages(?:[/?]|$)/;
+
+/** The error body in the shape the request's API speaks: Anthropic's on the Messages API, ours elsewhere. */
+function errorBody(request: FastifyRequest, error: GatewayError): unknown {
+  const isAnthropic =
+    request.routeOptions.config.errorFormat === 'anthropic' || ANTHROPIC_PATH.test(request.url);
+  return isAnthropic ? serializeAnthropicError(error, request.id) : serializeError(error);
+}
 
 export interface CreateServerOptions {
   readonly logger: Logger;
   readonly bodyLimitBytes: number;
   /** True once shutdown began: new requests get a 503 in the gateway's error shape. */
   readonly isClosing: () => boolean;
+  /** `TRUST_PROXY`: whose `X-Forwarded-For` decides `request.ip` (false: the socket peer). */
+  readonly trustProxy?: boolean | number | readonly string[];
+  /** `MAX_REQUEST_HEADER_BYTES`: larger request headers are refused by Node with 431 (default 16 KiB). */
+  readonly maxHeaderBytes?: number;
+}
+
+/** Fastify's form of `TRUST_PROXY`: a hop count becomes "trust the first n hops" (what Fastify does with a number). */
+function trustProxyOption(setting: CreateServerOptions['trustProxy']) {
+  if (typeof setting === 'number') return (_address: string, hop: number) => hop < setting;
+  if (Array.isArray(setting)) return [...(setting as readonly string[])];
+  return setting === true;
 }
 
 /**
@@ -31,6 +65,8 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
     keepAliveTimeout: 72_000,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
+    trustProxy: trustProxyOption(options.trustProxy),
+    http: { maxHeaderSize: options.maxHeaderBytes ?? 16_384 },
   });
 
   // Bodies are JSON whatever the Content-Type says: `curl -d` sends form encoding, some SDKs text/plain.
@@ -68,7 +104,7 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
       .status(error.status)
       .headers(errorHeaders(error))
       .header('x-generation-id', request.id)
-      .send(serializeError(error));
+      .send(errorBody(request, error));
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -76,7 +112,7 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
       'not_found',
       `No endpoint ${request.method} ${request.url.split('?')[0] ?? ''}. GET / lists the endpoints.`,
     );
-    void reply.status(error.status).send(serializeError(error));
+    void reply.status(error.status).send(errorBody(request, error));
   });
 
   return app;

@@ -16,12 +16,41 @@ export function presentedKey(request: FastifyRequest): string | null {
   return typeof header === 'string' ? header.trim() : null;
 }
 
+/** Methods that change state: in the local posture they still refuse a browser's cross-site request. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
- * Guards an admin route when `ADMIN_API_KEY` is set. Both sides are hashed first so the comparison is
- * constant-time whatever the lengths.
+ * Guards an admin route (`/admin/*`, `/routing`, `/stats`, `/metrics` with `METRICS_REQUIRE_AUTH`, anything
+ * that changes state). Closed by default:
+ * - `ADMIN_API_KEY` set: the request must carry it (401 without a key, 403 with another). Both sides are
+ *   hashed first so the comparison is constant-time whatever the lengths.
+ * - unset: open only while `isLocalOpen()` holds (a loopback gateway that needs no client keys, the
+ *   out-of-the-box local setup), and even then a state-changing request from a browser (it carries `Origin`)
+ *   is refused, so a web page cannot drive a local gateway; otherwise 403 telling to set `ADMIN_API_KEY`.
  */
-export function createAdminGuard(adminApiKey: string | null): (request: FastifyRequest) => void {
-  if (adminApiKey === null) return () => undefined;
+export function createAdminGuard(
+  adminApiKey: string | null,
+  isLocalOpen: () => boolean = () => false,
+): (request: FastifyRequest) => void {
+  if (adminApiKey === null) {
+    return (request) => {
+      if (!isLocalOpen()) {
+        throw new GatewayError(
+          'permission_denied',
+          'Admin endpoints are closed: set ADMIN_API_KEY on the gateway and send Authorization: Bearer <ADMIN_API_KEY>. ' +
+            'Without it they are open only on a loopback gateway that has no client keys.',
+          { metadata: { reason: 'admin_key_not_configured' } },
+        );
+      }
+      if (!SAFE_METHODS.has(request.method) && request.headers.origin !== undefined) {
+        throw new GatewayError(
+          'permission_denied',
+          'Admin changes from a browser need ADMIN_API_KEY to be set on the gateway.',
+          { metadata: { reason: 'cross_origin_admin_request' } },
+        );
+      }
+    };
+  }
   const expected = digest(adminApiKey);
   return (request) => {
     const key = presentedKey(request);

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { FastifyReply } from 'fastify';
 import { toGatewayError } from '../errors/index.js';
 import type { ChatStream } from '../gateway/chat-service.js';
-import { createChunkWriter, DONE_EVENT } from '../gateway/serialize-chunk.js';
+import type { StreamFormat } from '../gateway/stream-events.js';
 import type { KeepAliveEntry, KeepAliveTicker } from './keep-alive-ticker.js';
 
 const SSE_HEADERS = {
@@ -12,17 +12,20 @@ const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 } as const;
 
-const KEEP_ALIVE_EVENT = ': keep-alive\n\n';
+/** Before the stream started, every format gets a comment: an event could not precede the format's opening. */
+const KEEP_ALIVE_COMMENT = ': keep-alive\n\n';
 
 export interface SendChatStreamOptions {
   readonly id: string;
   readonly requestedModel: string;
   readonly keepAlive: KeepAliveTicker;
   readonly signal: AbortSignal;
+  /** The wire format of the events (chat-completion chunks, Anthropic events). */
+  readonly format: StreamFormat;
 }
 
 /**
- * Writes a chat stream as SSE. Nothing is written until the route commits, so a failure before the first
+ * Writes a chat stream as SSE in `options.format`. Nothing is written until the route commits, so a failure before the first
  * token still gets a proper JSON error status (thrown to the error handler). Only when the wait outlasts the
  * keep-alive period are the headers sent early, with a keep-alive comment; a later failure then arrives as
  * an SSE error event, the only way left to report it.
@@ -36,7 +39,9 @@ export async function sendChatStream(
   options: SendChatStreamOptions,
 ): Promise<void> {
   const raw = reply.raw;
+  const { format } = options;
   let headersSent = false;
+  let started = false;
   let batch = '';
   let flushScheduled = false;
   let backpressure = false;
@@ -59,7 +64,7 @@ export async function sendChatStream(
     onSilence: () => {
       if (raw.destroyed) return;
       if (!headersSent) start({ 'x-generation-id': options.id });
-      raw.write(KEEP_ALIVE_EVENT);
+      raw.write(started ? format.keepAliveEvent : KEEP_ALIVE_COMMENT);
     },
   };
   options.keepAlive.add(keepAlive);
@@ -74,17 +79,18 @@ export async function sendChatStream(
         return;
       }
       if (!headersSent) throw thrown;
-      const writer = createChunkWriter({
+      const identity = {
         id: options.id,
         created: Math.floor(Date.now() / 1000),
         model: options.requestedModel,
         provider: '',
-      });
-      raw.end(writer.error(toGatewayError(thrown)) + DONE_EVENT);
+      };
+      raw.end(format.failureBody(toGatewayError(thrown), identity));
       return;
     }
     if (!headersSent) start(stream.headers);
-    await stream.pipe((event) => {
+    started = true;
+    await stream.pipe(format.createEncoder(stream.identity), (event) => {
       keepAlive.wroteSinceTick = true;
       batch += event;
       if (!flushScheduled) {

@@ -6,6 +6,10 @@ export interface RequestQueueSettings {
   readonly timeoutMs: number;
   /** Told about every refusal (for the metrics). */
   readonly onReject?: (reason: 'queue_full' | 'request_queue_timeout') => void;
+  /** Told how long each admitted request waited for its slot, ms (0 when a slot was free). */
+  readonly onAdmit?: (waitedMs: number) => void;
+  /** Clock for the wait; default `Date.now`. */
+  readonly now?: () => number;
 }
 
 /** Gives the slot back; safe to call more than once. */
@@ -13,6 +17,7 @@ export type ReleaseSlot = () => void;
 
 interface Waiter {
   grant: (release: ReleaseSlot) => void;
+  queuedAt: number;
   reject: (error: GatewayError) => void;
   timer: NodeJS.Timeout | null;
   signal: AbortSignal;
@@ -45,6 +50,7 @@ function overloaded(reason: 'queue_full' | 'request_queue_timeout', message: str
 export function createRequestQueue(settings: RequestQueueSettings): RequestQueue {
   let running = 0;
   const waiters: Waiter[] = [];
+  const now = settings.now ?? Date.now;
 
   const makeRelease = (): ReleaseSlot => {
     let released = false;
@@ -59,6 +65,7 @@ export function createRequestQueue(settings: RequestQueueSettings): RequestQueue
       }
       if (next.timer !== null) clearTimeout(next.timer);
       next.signal.removeEventListener('abort', next.onAbort);
+      settings.onAdmit?.(now() - next.queuedAt);
       next.grant(makeRelease());
     };
   };
@@ -73,6 +80,7 @@ export function createRequestQueue(settings: RequestQueueSettings): RequestQueue
     acquire(signal) {
       if (running < settings.maxConcurrent && waiters.length === 0) {
         running += 1;
+        settings.onAdmit?.(0);
         return makeRelease();
       }
       if (waiters.length >= settings.maxWaiting) {
@@ -87,6 +95,7 @@ export function createRequestQueue(settings: RequestQueueSettings): RequestQueue
       return new Promise<ReleaseSlot>((resolve, reject) => {
         const waiter: Waiter = {
           grant: resolve,
+          queuedAt: now(),
           reject,
           timer: null,
           signal,

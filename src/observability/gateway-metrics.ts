@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createClusterRender } from './cluster-metrics.js';
 
 /** What one finished request tells the metrics (the gateway's request record, seen from here). */
 export interface RequestObservation {
@@ -46,6 +47,8 @@ export interface GatewayMetrics {
   observe(request: RequestObservation): void;
   /** A request refused by the admission queue (it never reached routing). */
   queueRejected(reason: string): void;
+  /** A request admitted after waiting `waitedMs` for a slot (0: a slot was free). */
+  queueAdmitted(waitedMs: number): void;
   render(): Promise<string>;
 }
 
@@ -137,8 +140,16 @@ export function createGatewayMetrics(sources: MetricsSources): GatewayMetrics {
     labelNames: ['reason'],
     registers: [registry],
   });
+  const queueWait = new Histogram({
+    name: 'gateway_queue_wait_seconds',
+    help: 'Time admitted requests waited for an admission slot (0 when one was free).',
+    buckets: [0, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
   new Gauge({
     name: 'gateway_circuit_state',
+    // Across `--workers` processes: the worst state any worker sees.
+    aggregator: 'max',
     help: 'Circuit breaker state per route: 0 closed, 1 half-open, 2 open.',
     labelNames: ['route'],
     registers: [registry],
@@ -171,6 +182,7 @@ export function createGatewayMetrics(sources: MetricsSources): GatewayMetrics {
   });
   new Gauge({
     name: 'gateway_state_store_healthy',
+    aggregator: 'min',
     help: '1 while the state store (limits, cooldowns) works, 0 while a shared store is unreachable and local limits apply.',
     labelNames: ['kind'],
     registers: [registry],
@@ -244,6 +256,9 @@ export function createGatewayMetrics(sources: MetricsSources): GatewayMetrics {
     queueRejected(reason) {
       queueRejections.inc({ reason });
     },
-    render: () => registry.metrics(),
+    queueAdmitted(waitedMs) {
+      queueWait.observe(waitedMs / 1000);
+    },
+    render: createClusterRender(registry) ?? (() => registry.metrics()),
   };
 }

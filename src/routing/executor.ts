@@ -8,7 +8,15 @@ import {
 import type { CounterStanding } from '../state/state-store.js';
 import type { RoutingSettings } from '../config/index.js';
 import { GatewayError, toGatewayError } from '../errors/index.js';
-import type { ChatRequest, ChatResult, RouteTarget, StreamPart } from '../spec/index.js';
+import type {
+  AttemptTrace,
+  ChatRequest,
+  ChatResult,
+  FinishReason,
+  RequestTrace,
+  RouteTarget,
+  StreamPart,
+} from '../spec/index.js';
 import { isSubstantiveDelta } from '../spec/index.js';
 import type { Attempt } from './attempt.js';
 import type { AttemptEnd, RouteStates, SkipReason } from './route-states.js';
@@ -57,18 +65,23 @@ export interface CommittedStream {
 }
 
 export interface Executor {
-  /** `skipped`: routes the caller left out of the plan because they take no traffic now (for the report). */
+  /**
+   * `skipped`: routes the caller left out of the plan because they take no traffic now (for the report).
+   * `trace`: the request's trace, each attempt a child span (null: tracing off).
+   */
   complete(
     plan: readonly RouteTarget[],
     request: ChatRequest,
     signal: AbortSignal,
     skipped?: readonly Attempt[],
+    trace?: RequestTrace | null,
   ): Promise<CompletedCall>;
   openStream(
     plan: readonly RouteTarget[],
     request: ChatRequest,
     signal: AbortSignal,
     skipped?: readonly Attempt[],
+    trace?: RequestTrace | null,
   ): Promise<CommittedStream>;
 }
 
@@ -81,6 +94,18 @@ interface PlanOutcome<T> {
   readonly route: RouteTarget;
   readonly attempts: Attempt[];
   readonly reservation: QuotaReservation;
+  /** The span of the attempt that succeeded, still open (the caller ends it). */
+  readonly attemptTrace: AttemptTrace | null;
+}
+
+const NO_FINISH_REASONS: readonly FinishReason[] = [];
+
+function failureOf(error: GatewayError): NonNullable<Parameters<AttemptTrace['end']>[0]['failure']> {
+  return {
+    type: error.upstreamReason ?? error.code,
+    message: error.message,
+    upstreamStatus: error.upstreamStatus,
+  };
 }
 
 /**
@@ -101,6 +126,7 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
     signal: AbortSignal,
     firstAnswerMs: number | null,
     skipped: readonly Attempt[],
+    trace: RequestTrace | null,
     run: Run<T>,
   ): Promise<PlanOutcome<T>> {
     const attempts: Attempt[] = [...skipped];
@@ -157,23 +183,31 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
         );
         const startedAt = dependencies.now();
         states.attemptStarted(route);
+        const attemptTrace = trace === null ? null : trace.startAttempt(route, request);
         try {
           const options: AdapterCallOptions = {
             signal: controller.signal,
             onQuotaExhausted: (resetMs) => states.quotaExhausted(route, resetMs),
+            ...(attemptTrace === null ? {} : { traceHeaders: attemptTrace.headers }),
           };
           const value = await run(adapter, options, reservation);
           attempts.push(attemptOf(route, 'success', null, dependencies.now() - startedAt));
-          return { value, route, attempts, reservation };
+          return { value, route, attempts, reservation, attemptTrace };
         } catch (thrown) {
           reservation.refund();
           if (signal.aborted) {
             states.attemptEnded(route, null);
+            attemptTrace?.end({
+              usage: null,
+              finishReasons: NO_FINISH_REASONS,
+              failure: failureOf(toGatewayError(signal.reason)),
+            });
             throw signal.reason;
           }
           const deadlineReason: unknown = controller.signal.reason;
           const error = deadlineReason instanceof GatewayError ? deadlineReason : toGatewayError(thrown);
           controller.abort();
+          attemptTrace?.end({ usage: null, finishReasons: NO_FINISH_REASONS, failure: failureOf(error) });
           states.attemptFailed(route, error);
           states.attemptEnded(route, null);
           attempts.push(attemptOf(route, 'failed', error, dependencies.now() - startedAt));
@@ -201,13 +235,14 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
   }
 
   return {
-    async complete(plan, request, signal, skipped = NO_SKIPS) {
-      const { value, route, attempts, reservation } = await runPlan(
+    async complete(plan, request, signal, skipped = NO_SKIPS, trace = null) {
+      const { value, route, attempts, reservation, attemptTrace } = await runPlan(
         plan,
         request,
         signal,
         settings.timeouts.attemptMs ?? null,
         skipped,
+        trace,
         async (adapter, options, attemptReservation) => {
           const startedAt = dependencies.now();
           const result = await adapter.complete(request, options);
@@ -218,16 +253,18 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
           return result;
         },
       );
+      attemptTrace?.end({ usage: value.usage, finishReasons: finishReasonsOf(value), failure: null });
       return { result: value, route, attempts, rateLimit: reservation.binding };
     },
 
-    async openStream(plan, request, signal, skipped = NO_SKIPS) {
-      const { value, route, attempts, reservation } = await runPlan(
+    async openStream(plan, request, signal, skipped = NO_SKIPS, trace = null) {
+      const { value, route, attempts, reservation, attemptTrace } = await runPlan(
         plan,
         request,
         signal,
         settings.timeouts.ttftMs,
         skipped,
+        trace,
         async (adapter, options) => {
           const startedAt = dependencies.now();
           const committed = await waitForCommit(adapter.stream(request, options), options.signal);
@@ -246,12 +283,23 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
           finished = true;
           if (failure !== null) states.attemptFailed(route, failure);
           states.attemptEnded(route, end);
+          attemptTrace?.end({
+            usage: end.usage,
+            finishReasons: end.finishReasons ?? NO_FINISH_REASONS,
+            failure: failure === null ? null : failureOf(failure),
+          });
           // Billed for what was generated, also when the stream broke or the client left.
           reservation.settle(end.usage);
         },
       };
     },
   };
+}
+
+function finishReasonsOf(result: ChatResult): FinishReason[] {
+  const reasons: FinishReason[] = [];
+  for (const choice of result.choices) if (choice.finishReason !== null) reasons.push(choice.finishReason);
+  return reasons;
 }
 
 function skippedAttempt(

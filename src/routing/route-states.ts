@@ -1,6 +1,6 @@
 import type { RoutingSettings } from '../config/index.js';
 import type { GatewayError, UpstreamFailureReason } from '../errors/index.js';
-import type { RouteTarget, Usage } from '../spec/index.js';
+import type { FinishReason, RouteTarget, Usage } from '../spec/index.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { emptyCounters, periodCounters, rollPeriods, type RouteCounters } from './route-counters.js';
 import { EMPTY_ROUTE_STATS, type RouteStats, type WorkerLoad } from './route-stats.js';
@@ -48,6 +48,8 @@ export interface AttemptEnd {
   readonly usage: Usage | null;
   /** Ms from the first token to the end (streams), or null. */
   readonly generationMs: number | null;
+  /** The choices' finish reasons, when the stream sent them (for the attempt's trace span). */
+  readonly finishReasons?: readonly FinishReason[];
 }
 
 interface Cooldown {

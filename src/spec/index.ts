@@ -7,3 +7,4 @@ export { isFinishReason } from './finish-reason.js';
 export type { StreamPart, ChatDelta, ToolCallDelta } from './stream-part.js';
 export { isSubstantiveDelta } from './stream-part.js';
 export { OPENROUTER_ONLY_FIELDS } from './openrouter-fields.js';
+export type * from './request-trace.js';

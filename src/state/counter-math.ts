@@ -49,8 +49,12 @@ export function slidingMinute(
 
 /** A key's namespace per window, so one counter name can hold a minute and a day figure side by side. */
 export function windowKey(key: string, window: CounterWindow, now: number): string {
-  return window === 'day' ? `${key}:d${dayOf(now)}` : `${key}:${window === 'minute' ? 'm' : 'c'}`;
+  if (window === 'day') return `${key}:d${dayOf(now)}`;
+  return `${key}:${window === 'minute' ? 'm' : window === 'total' ? 't' : 'c'}`;
 }
+
+/** How long a Redis `total` counter lives after its last change (a budget period is at most a month). */
+export const TOTAL_TTL_MS = 400 * DAY_MS;
 
 /** What one counter holds now against one charge: used units, wait until the charge fits, reset time. */
 export interface CounterReading {
@@ -79,6 +83,8 @@ export function readCounter(
     const resetMs = msToNextDay(now);
     return { used, waitMs: used + amount <= limit ? 0 : resetMs, resetMs };
   }
+  // Concurrency and totals: no time to promise (a slot frees when a request ends, a total when its owner
+  // says so), so one second.
   return { used, waitMs: used + amount <= limit ? 0 : 1000, resetMs: 0 };
 }
 

@@ -15,6 +15,7 @@ export class MemoryStore implements StateStore {
   readonly #minutes = new Map<string, Map<number, number>>();
   readonly #days = new Map<string, { day: number; value: number }>();
   readonly #concurrent = new Map<string, number>();
+  readonly #totals = new Map<string, number>();
   readonly #until = new Map<string, number>();
 
   #dayValue(key: string, now: number): number {
@@ -44,7 +45,9 @@ export class MemoryStore implements StateStore {
       readCounter(charge, now, {
         buckets: () => this.#minutes.get(charge.key) ?? [],
         value: () =>
-          charge.window === 'day' ? this.#dayValue(charge.key, now) : (this.#concurrent.get(charge.key) ?? 0),
+          charge.window === 'day'
+            ? this.#dayValue(charge.key, now)
+            : ((charge.window === 'total' ? this.#totals : this.#concurrent).get(charge.key) ?? 0),
       }),
     );
     if (result.admitted) {
@@ -56,7 +59,10 @@ export class MemoryStore implements StateStore {
   #apply(key: string, window: CounterCharge['window'], amount: number, chargedAt: number, now: number): void {
     if (window === 'minute') this.#addMinute(key, bucketOf(chargedAt), amount, now);
     else if (window === 'day') this.#addDay(key, dayOf(chargedAt), amount, now);
-    else this.#concurrent.set(key, Math.max(0, (this.#concurrent.get(key) ?? 0) + amount));
+    else {
+      const counters = window === 'total' ? this.#totals : this.#concurrent;
+      counters.set(key, Math.max(0, (counters.get(key) ?? 0) + amount));
+    }
   }
 
   adjust(adjustments: readonly CounterAdjustment[], now: number): Promise<void> {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { TOTAL_TTL_MS } from './counter-math.js';
 
 /**
  * Registers the calling gateway in the instances sorted set (score = Redis clock in ms, so gateways on
@@ -28,7 +29,7 @@ return instances
  * KEYS[1]: instances set; KEYS[2..]: one counter per charge. ARGV[1..6]: gateway id, instance TTL ms, now ms
  * (gateway clock), current 1 s bucket, ms to the next UTC midnight, concurrency safety TTL ms; then per charge:
  * window, limit, amount. Minute counters are hashes {bucket → amount}; day counters are strings whose key
- * holds the day number; concurrency counters are hashes {gateway id → slots held}, where slots of a gateway
+ * holds the day number; totals are strings (kept `TOTAL_TTL_MS` after their last change); concurrency counters are hashes {gateway id → slots held}, where slots of a gateway
  * that left the instances set are dropped (a crashed gateway gives its slots back within the instance TTL).
  * Answers {1, instances, remaining, resetMs, ...} or {0, instances, index of the refusing charge, waitMs}.
  */
@@ -78,6 +79,9 @@ for index = 1, #KEYS - 1 do
     used = tonumber(redis.call('GET', key) or '0')
     resetMs = nextDayMs
     if used + amount > limit then waitMs = nextDayMs end
+  elseif window == 'total' then
+    used = tonumber(redis.call('GET', key) or '0')
+    if used + amount > limit then waitMs = 1000 end
   else
     local fields = redis.call('HGETALL', key)
     for field = 1, #fields, 2 do
@@ -106,6 +110,9 @@ for index = 1, #KEYS - 1 do
   elseif window == 'day' then
     redis.call('INCRBYFLOAT', key, amount)
     redis.call('PEXPIRE', key, nextDayMs + 86400000)
+  elseif window == 'total' then
+    redis.call('INCRBYFLOAT', key, amount)
+    redis.call('PEXPIRE', key, ${TOTAL_TTL_MS})
   else
     redis.call('HINCRBYFLOAT', key, self, amount)
     redis.call('PEXPIRE', key, concurrentTtl)
@@ -125,7 +132,7 @@ for index = 1, #KEYS do
   local window = ARGV[base + 1]
   local field = ARGV[base + 2]
   local amount = ARGV[base + 3]
-  if window == 'day' then
+  if window == 'day' or window == 'total' then
     if tonumber(redis.call('INCRBYFLOAT', key, amount)) < 0 then redis.call('SET', key, '0') end
   else
     local value = tonumber(redis.call('HINCRBYFLOAT', key, field, amount))

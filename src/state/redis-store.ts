@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import { DAY_MS, MINUTE_BUCKETS, bucketOf, dayOf, msToNextDay, windowKey } from './counter-math.js';
+import {
+  DAY_MS,
+  MINUTE_BUCKETS,
+  TOTAL_TTL_MS,
+  bucketOf,
+  dayOf,
+  msToNextDay,
+  windowKey,
+} from './counter-math.js';
 import { createRedisClient, describeError, describeUrl, withDeadline } from './redis-connection.js';
 import { RedisFallback } from './redis-fallback.js';
 import { ADJUST, HEARTBEAT, RESERVE, RedisScript, SET_UNTIL, toNumbers } from './redis-scripts.js';
@@ -176,6 +184,8 @@ export class RedisStore implements StateStore {
       } else if (window === 'day') {
         if (dayOf(chargedAt) !== dayOf(now)) continue;
         args.push(window, '', amount, Math.ceil(msToNextDay(now)) + DAY_MS);
+      } else if (window === 'total') {
+        args.push(window, '', amount, TOTAL_TTL_MS);
       } else {
         args.push(window, this.#id, amount, CONCURRENT_TTL_MS);
       }

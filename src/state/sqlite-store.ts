@@ -25,9 +25,9 @@ const SWEEP_EVERY_MS = 60_000;
 const SWEEP_ROWS = 500;
 
 /**
- * One row per minute bucket (slot = second), per UTC day (slot = day number) and per owner's in-flight
+ * One row per minute bucket (slot = second), per UTC day (slot = day number), per owner's in-flight
  * count (slot = owner id: in-flight requests belong to a live process, so a crashed process's slots can be
- * released without touching another's).
+ * released without touching another's) and per running total (slot = 0).
  */
 const SCHEMA_V1 = `
   CREATE TABLE IF NOT EXISTS state_counters (
@@ -56,6 +56,11 @@ function createStatements(db: Database.Database) {
     concurrentValue: db
       .prepare<[string], number>(
         "SELECT coalesce(sum(value), 0) FROM state_counters WHERE key = ? AND window = 'concurrent'",
+      )
+      .pluck(),
+    totalValue: db
+      .prepare<[string], number>(
+        "SELECT value FROM state_counters WHERE key = ? AND window = 'total' AND slot = 0",
       )
       .pluck(),
     addMinute: db.prepare<[string, number, number]>(
@@ -183,10 +188,11 @@ export class SqliteStore implements StateStore {
     const result = evaluateCharges(charges, (charge) =>
       readCounter(charge, now, {
         buckets: () => this.#statements.minuteRows.all(charge.key, bucketOf(now) - MINUTE_BUCKETS),
-        value: () =>
-          charge.window === 'day'
-            ? (this.#statements.dayValue.get(charge.key, dayOf(now)) ?? 0)
-            : (this.#statements.concurrentValue.get(charge.key) ?? 0),
+        value: () => {
+          if (charge.window === 'day') return this.#statements.dayValue.get(charge.key, dayOf(now)) ?? 0;
+          if (charge.window === 'total') return this.#statements.totalValue.get(charge.key) ?? 0;
+          return this.#statements.concurrentValue.get(charge.key) ?? 0;
+        },
       }),
     );
     if (!result.admitted) return result;
@@ -206,6 +212,9 @@ export class SqliteStore implements StateStore {
       if (dayOf(chargedAt) !== dayOf(now)) return;
       statements.addClamped.run({ key, window, slot: dayOf(now), amount });
       statements.dropDays.run(key, dayOf(now));
+    } else if (window === 'total') {
+      // One row for every process: a total belongs to no owner and is never swept (the key names its period).
+      statements.addClamped.run({ key, window, slot: 0, amount });
     } else {
       statements.addClamped.run({ key, window, slot: this.#owner, amount });
     }

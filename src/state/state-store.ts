@@ -1,8 +1,10 @@
 /**
  * How a counter counts: requests or tokens in a sliding minute (no 2× burst at window edges), per UTC day
- * (rolls over at midnight UTC), or in flight now (incremented on reserve, decremented on release).
+ * (rolls over at midnight UTC), in flight now (incremented on reserve, decremented on release; held per
+ * process, so a crashed process's slots are dropped), or a running `total` that never rolls over by itself and
+ * belongs to no process (budgets: the caller puts the period in the key, e.g. `budget:k1:m2026-11`).
  */
-export type CounterWindow = 'minute' | 'day' | 'concurrent';
+export type CounterWindow = 'minute' | 'day' | 'concurrent' | 'total';
 
 /** One limit to check and charge, e.g. `{key: "route:groq/llama:rpm", window: "minute", limit: 30, amount: 1}`. */
 export interface CounterCharge {

@@ -64,6 +64,10 @@ export interface RequestLogEntry {
   readonly estimated: boolean;
   /** Cost in USD (stored to 1e-12 USD on PostgreSQL); null when unknown. */
   readonly costUsd: number | null;
+  /** The first choice's finish reason as the client saw it (`stop`, `length`, `tool_calls`, `error`, ...). */
+  readonly finishReason: string | null;
+  /** The upstream's own finish reason (`end_turn`, `MAX_TOKENS`, ...). */
+  readonly nativeFinishReason: string | null;
   /** The client key's id (never the key), when auth is on. */
   readonly apiKeyId: string | null;
   /** The request's `user` field. */

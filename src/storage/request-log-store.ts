@@ -1,9 +1,10 @@
 import type { RequestLogEntry } from './request-log-entry.js';
+import type { StatsGroup, StatsQuery } from './request-log-stats.js';
 
 /**
  * Where request log rows go (DESIGN.md §2): the `api_logs` table in SQLite (default) or PostgreSQL. A store is
- * used by one writer (`createRequestLogWriter`), which batches rows off the request path; a generic `query`
- * for `/stats` comes later.
+ * used by one writer (`createRequestLogWriter`), which batches rows off the request path, and read by the
+ * `logs` command (`recent`), `/api/v1/generation` (`findById`) and `/stats` (`stats`).
  */
 export interface RequestLogStore {
   readonly kind: 'sqlite' | 'postgres';
@@ -27,6 +28,12 @@ export interface RequestLogStore {
    * Does not need `migrate` (a reader); rejects when there is no `api_logs` table.
    */
   recent(query: RecentLogQuery): Promise<RecentLogRow[]>;
+  /**
+   * The aggregates of the rows in `[sinceMs, untilMs)` (`request-log-stats.ts` defines each), computed by
+   * the database in one pass per statement; percentiles are exact. Groups come most requests first. Off the
+   * event loop on both stores (SQLite runs it on a worker thread). Rejects when there is no `api_logs` table.
+   */
+  stats(query: StatsQuery): Promise<StatsGroup[]>;
   /** Releases the connection(s). The store is unusable afterwards. */
   close(): Promise<void>;
 }

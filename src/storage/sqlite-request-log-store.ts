@@ -8,6 +8,8 @@ import { SQLITE_MIGRATIONS } from './migrations/sqlite-migrations.js';
 import type { SqliteMigration, SqliteMigrationStep } from './migrations/sqlite-migrations.js';
 import type { RequestLogEntry } from './request-log-entry.js';
 import { recentLogSql, type RequestLogStore } from './request-log-store.js';
+import { createSqliteStatsWorker, SQLITE_PERCENTILES_FUNCTION } from './sqlite-stats-worker.js';
+import { readStatsRows, statsStatements, type StatsDialect } from './stats-sql.js';
 
 /** How long a write waits for another process's lock on the same file before it fails (and is retried). */
 const BUSY_TIMEOUT_MS = 2000;
@@ -31,6 +33,12 @@ export function toSqliteTimestamp(ms: number): string {
 }
 
 type SqliteValue = string | number | null;
+
+const SQLITE_STATS_DIALECT: StatsDialect = {
+  placeholder: () => '?',
+  encodeTimestamp: toSqliteTimestamp,
+  percentiles: (column) => `${SQLITE_PERCENTILES_FUNCTION}(${column})`,
+};
 
 function encodeSqliteValues(values: readonly ColumnValue[]): SqliteValue[] {
   return values.map((value, index) => {
@@ -101,6 +109,9 @@ export function createSqliteRequestLogStore(options: SqliteRequestLogStoreOption
   let selectById: Database.Statement<[string], Record<string, unknown>> | null = null;
   /** Appends run one after another: a transaction spans several turns and the connection is shared. */
   let appending: Promise<void> = Promise.resolve();
+  const statsWorker = createSqliteStatsWorker(
+    path === ':memory:' || path === '' ? { snapshot: () => db.serialize() } : { path },
+  );
 
   async function insertInTurns(
     statement: Database.Statement<SqliteValue[]>,
@@ -165,8 +176,15 @@ export function createSqliteRequestLogStore(options: SqliteRequestLogStoreOption
       return rows.map((row) => ({ id: Number(row.id), entry: fromStoredRow(row) }));
     },
 
+    async stats(query) {
+      const { summary, errors } = statsStatements(query, SQLITE_STATS_DIALECT);
+      const [summaryRows = [], errorRows = []] = await statsWorker.run([summary, errors]);
+      return readStatsRows(summaryRows, errorRows);
+    },
+
     async close() {
       await appending;
+      await statsWorker.close();
       if (db.open) db.close();
     },
   };

@@ -102,6 +102,22 @@ describe('several gateway processes', () => {
     }
   });
 
+  test('GET /metrics on any worker shows the whole cluster: counters summed over the workers', async () => {
+    await withCluster({}, async (origin) => {
+      const statuses = await burst(origin);
+      const served = statuses.filter((status) => status === 200).length;
+      // Each scrape lands on whichever worker accepts the connection; every one must show every request.
+      for (let scrape = 0; scrape < 6; scrape += 1) {
+        const text = await (await fetch(`${origin}/metrics`, { headers: { connection: 'close' } })).text();
+        const total = text
+          .split('\n')
+          .filter((line) => line.startsWith('gateway_requests_total{'))
+          .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+        assert.equal(total, statuses.length, `scrape ${scrape}: ${served} served of ${statuses.length}`);
+      }
+    });
+  });
+
   test('without a shared store each worker counts alone (what the startup warning says)', async () => {
     await withCluster({}, async (origin) => {
       const statuses = await burst(origin);

@@ -80,4 +80,22 @@ describe('request queue', () => {
     (await staying)();
     assert.equal(queue.running, 0);
   });
+
+  test('each admitted request reports how long it waited: 0 with a free slot, the queue time otherwise', async () => {
+    let clock = 1000;
+    const waits: number[] = [];
+    const queue = createRequestQueue({
+      maxConcurrent: 1,
+      maxWaiting: 2,
+      timeoutMs: 60_000,
+      now: () => clock,
+      onAdmit: (waitedMs) => waits.push(waitedMs),
+    });
+    const first = await slot(queue.acquire(never));
+    const second = queue.acquire(never);
+    clock += 250;
+    first();
+    (await slot(second))();
+    assert.deepEqual(waits, [0, 250]);
+  });
 });

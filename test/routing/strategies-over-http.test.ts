@@ -140,13 +140,13 @@ describe('strategy distributions over real HTTP', () => {
       routingYaml: 'routing_strategy: least-latency\nrouting_parameter: { exploration: 0.1 }\n',
     });
     try {
-      // The remote answers 40 ms slower: after the first few (exploration of unmeasured routes) the local
-      // route wins all but the ~5 % of requests exploration sends to the other one.
+      // The remote answers 150 ms slower (a gap a loaded CI machine cannot blur): after the first few
+      // (exploration of unmeasured routes) the local route wins all but the ~5 % exploration sends elsewhere.
       await send(gateway, 300, 4, { sim: { ttft_ms: 0 } });
       await reset(local, remote);
       await fetch(`${control(remote)}/control/faults`, {
         method: 'POST',
-        body: JSON.stringify({ delay_ms: 40 }),
+        body: JSON.stringify({ delay_ms: 150 }),
       });
       await send(gateway, 300, 4);
       const share = local.stats().chatRequests / 300;

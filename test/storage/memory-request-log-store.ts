@@ -1,5 +1,6 @@
 import type { RequestLogEntry } from '../../src/storage/request-log-entry.js';
 import type { RequestLogStore } from '../../src/storage/request-log-store.js';
+import { expectedStats } from './expected-stats.js';
 
 /** A RequestLogStore in a Map that can be switched off, recording every `append` it was given. */
 export interface MemoryRequestLogStore extends RequestLogStore {
@@ -60,6 +61,11 @@ export function createMemoryRequestLogStore(): MemoryRequestLogStore {
       if (query.afterId === undefined)
         matching.sort((left, right) => right.entry.timestamp - left.entry.timestamp || right.id - left.id);
       return matching.slice(0, Math.max(0, Math.floor(query.limit)));
+    },
+    async stats(query) {
+      await Promise.resolve();
+      if (store.down) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+      return expectedStats(store.rows.values(), query);
     },
     async close() {
       store.closed = true;

@@ -30,7 +30,7 @@ describe('postgres request log store', () => {
     const applied = await first.query('SELECT version FROM schema_migrations');
     assert.deepEqual(
       applied.map((row) => row.version),
-      [1],
+      [1, 2, 3],
     );
     const entry = servedEntry();
     await others[0]?.append([entry]);
@@ -52,6 +52,7 @@ describe('postgres request log store', () => {
       'api_logs_provider_timestamp',
       'api_logs_route_timestamp',
       'api_logs_session',
+      'api_logs_stats',
       'api_logs_timestamp',
       'api_logs_user',
       'api_logs_request_id_key',

@@ -110,7 +110,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       await gateway.close();
 
       const rows = await harness.query(
-        'SELECT request_id, model_id, provider, route_id, status_code, stream, fallback, cancelled, error_type, prompt_tokens, completion_tokens, total_tokens, cost_usd, referer, title, prompt, response, prompt_hash FROM api_logs ORDER BY id',
+        'SELECT request_id, model_id, provider, route_id, status_code, stream, fallback, cancelled, error_type, finish_reason, prompt_tokens, completion_tokens, total_tokens, cost_usd, referer, title, prompt, response, prompt_hash FROM api_logs ORDER BY id',
       );
       assert.equal(rows.length, 5, 'one row per request, none lost at shutdown');
       const byId = new Map(rows.map((row) => [row.request_id, row]));
@@ -133,12 +133,14 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         assert.equal(row.title, 'Tests');
         assert.match(String(row.prompt), /log me/);
         assert.equal(typeof row.prompt_hash, 'string');
+        assert.equal(row.finish_reason, 'stop');
       }
       assert.equal(Boolean(byId.get(fellBack.id)?.fallback), true);
       assert.equal(byId.get(fellBack.id)?.provider, 'vllm');
       const rejectedRow = byId.get(rejected.id);
       assert.equal(rejectedRow?.status_code, 400);
       assert.equal(rejectedRow?.provider, '');
+      assert.equal(rejectedRow?.finish_reason, null);
       const cancelledRow = rows.find((row) => Boolean(row.cancelled));
       assert.ok(cancelledRow, 'the cancelled stream has its row');
       assert.ok(Number(cancelledRow.completion_tokens) > 0, 'billed for what was generated');
@@ -193,6 +195,8 @@ describe('GET /api/v1/generation', () => {
       assert.equal(data.id, reply.id);
       assert.equal(data.model, 'm');
       assert.equal(data.streamed, true);
+      assert.equal(data.finish_reason, 'stop');
+      assert.equal(data.native_finish_reason, 'stop');
       assert.equal(data.tokens_prompt, usage.prompt_tokens);
       assert.equal(data.tokens_completion, usage.completion_tokens);
       const cost = usage.prompt_tokens * PROMPT_PRICE + usage.completion_tokens * COMPLETION_PRICE;

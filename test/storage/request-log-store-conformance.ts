@@ -29,7 +29,11 @@ export function describeRequestLogStoreConformance(name: string, open: () => Pro
       const applied = await harness.query('SELECT version, name FROM schema_migrations ORDER BY version');
       assert.deepEqual(
         applied.map((row) => [Number(row.version), row.name]),
-        [[1, '001_api_logs']],
+        [
+          [1, '001_api_logs'],
+          [2, '002_api_logs_stats_index'],
+          [3, '003_api_logs_finish_reason'],
+        ],
       );
       assert.deepEqual(await harness.query('SELECT * FROM api_logs'), []);
     });

@@ -34,6 +34,7 @@ describe('sqlite request log store', () => {
         'api_logs_provider_timestamp',
         'api_logs_route_timestamp',
         'api_logs_session',
+        'api_logs_stats',
         'api_logs_timestamp',
         'api_logs_user',
       ],

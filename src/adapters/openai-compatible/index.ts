@@ -38,7 +38,15 @@ export function createOpenAICompatibleAdapter(
 
   async function complete(request: ChatRequest, options: AdapterCallOptions): Promise<ChatResult> {
     const body = convertRequest(request, route, quirks, { stream: false });
-    const response = await sendRequest(endpoint, 'POST', CHAT_COMPLETIONS_PATH, body, options.signal, 0);
+    const response = await sendRequest(
+      endpoint,
+      'POST',
+      CHAT_COMPLETIONS_PATH,
+      body,
+      options.signal,
+      0,
+      options.traceHeaders,
+    );
     reportExhaustedQuota(response.headers, options);
     return convertResponse(await readBodyText(response.body, endpoint, options.signal), endpoint);
   }
@@ -46,7 +54,15 @@ export function createOpenAICompatibleAdapter(
   function stream(request: ChatRequest, options: AdapterCallOptions): AsyncIterable<StreamPart> {
     const body = convertRequest(request, route, quirks, { stream: true });
     const open = async (): Promise<OpenedStream> => {
-      const response = await sendRequest(endpoint, 'POST', CHAT_COMPLETIONS_PATH, body, options.signal);
+      const response = await sendRequest(
+        endpoint,
+        'POST',
+        CHAT_COMPLETIONS_PATH,
+        body,
+        options.signal,
+        endpoint.timeouts.ttftMs,
+        options.traceHeaders,
+      );
       reportExhaustedQuota(response.headers, options);
       const contentType = response.headers['content-type'];
       if (typeof contentType === 'string' && contentType.startsWith('application/json')) {

@@ -45,7 +45,8 @@ export function createUpstreamEndpoint(
  * message, then released), a transport failure as a connection or timeout error, an abort as the signal's
  * reason, unchanged. `headersTimeoutMs` is the TTFT budget for streams; a non-stream upstream sends its headers
  * only after the whole generation, so non-stream calls pass 0 and rely on the executor's overall deadline.
- * `bodyTimeout` is the idle budget between body chunks.
+ * `bodyTimeout` is the idle budget between body chunks. `extraHeaders` (the attempt's trace context) are sent
+ * besides the endpoint's own.
  */
 export async function sendRequest(
   endpoint: UpstreamEndpoint,
@@ -54,6 +55,7 @@ export async function sendRequest(
   body: string | null,
   signal: AbortSignal,
   headersTimeoutMs: number = endpoint.timeouts.ttftMs,
+  extraHeaders?: Readonly<Record<string, string>>,
 ): Promise<DispatchedResponse> {
   const { dependencies, timeouts } = endpoint;
   let response: DispatchedResponse;
@@ -64,7 +66,7 @@ export async function sendRequest(
         origin: endpoint.origin,
         path: `${endpoint.basePath}${path}${endpoint.query}`,
         method,
-        headers: endpoint.headers,
+        headers: extraHeaders === undefined ? endpoint.headers : { ...endpoint.headers, ...extraHeaders },
         body,
         headersTimeout: headersTimeoutMs,
         bodyTimeout: timeouts.idleMs,

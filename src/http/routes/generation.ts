@@ -1,10 +1,15 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../errors/index.js';
 import type { RequestLogEntry } from '../../storage/index.js';
 
 export interface GenerationRouteOptions {
   /** The logged row of a generation id (after the rows still queued were written), or null. */
   readonly find: ((id: string) => Promise<RequestLogEntry | null>) | null;
+  /**
+   * The client key id of the calling request when keys are in force (null for the admin key or without keys):
+   * a client key sees only its own generations, as on OpenRouter.
+   */
+  readonly callerKeyId: (request: FastifyRequest) => string | null;
 }
 
 /** OpenRouter's GenerationResponse for one logged request (fields the gateway does not know are null). */
@@ -28,8 +33,8 @@ function generationOf(entry: RequestLogEntry) {
     latency: entry.latencyMs,
     moderation_latency: null,
     generation_time: generationMs,
-    finish_reason: null,
-    native_finish_reason: null,
+    finish_reason: entry.finishReason,
+    native_finish_reason: entry.nativeFinishReason,
     tokens_prompt: entry.promptTokens,
     tokens_completion: entry.completionTokens,
     native_tokens_prompt: entry.promptTokens,
@@ -76,7 +81,10 @@ export function registerGeneration(app: FastifyInstance, options: GenerationRout
           { param: 'id' },
         );
       }
-      const entry = await options.find(id);
+      const found = await options.find(id);
+      const callerKeyId = options.callerKeyId(request);
+      // Another key's generation is answered like a missing one: its existence is not confirmed either.
+      const entry = found !== null && callerKeyId !== null && found.apiKeyId !== callerKeyId ? null : found;
       if (entry === null) {
         throw new GatewayError('not_found', `No generation with id '${id}' in the request log.`, {
           param: 'id',

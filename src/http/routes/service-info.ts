@@ -92,11 +92,19 @@ export function registerServiceInfo(app: FastifyInstance, options: ServiceInfoOp
     description: 'OpenRouter-compatible LLM gateway over local inference workers and hosted APIs',
     endpoints: {
       chat_completions: ['/v1/chat/completions', '/api/v1/chat/completions'],
+      messages: ['/v1/messages', '/api/v1/messages'],
+      count_tokens: ['/v1/messages/count_tokens', '/api/v1/messages/count_tokens'],
+      generation: '/api/v1/generation?id={id}',
       models: ['/v1/models', '/api/v1/models'],
       model_endpoints: '/api/v1/models/{author}/{slug}/endpoints',
       health: '/health',
       routing: '/routing',
       providers_status: '/v1/providers/status',
+      key: '/api/v1/key',
+      credits: '/api/v1/credits',
+      admin_keys: '/admin/keys',
+      stats: '/stats',
+      metrics: '/metrics',
     },
   }));
 

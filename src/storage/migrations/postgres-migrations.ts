@@ -69,7 +69,27 @@ CREATE INDEX IF NOT EXISTS api_logs_user ON api_logs (user_id, timestamp) WHERE 
 CREATE INDEX IF NOT EXISTS api_logs_session ON api_logs (session_id, timestamp) WHERE session_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS api_logs_error_type ON api_logs (error_type, timestamp) WHERE error_type IS NOT NULL;`;
 
+/**
+ * `/stats` reads these columns of every row in a time range: with them in the index, PostgreSQL answers it
+ * with an index-only scan where the visibility map allows (rows autovacuum has seen), instead of visiting
+ * ~1 kB table rows.
+ */
+const API_LOGS_STATS_INDEX = `
+CREATE INDEX IF NOT EXISTS api_logs_stats ON api_logs (timestamp) INCLUDE (
+  model_id, provider, route_id, api_key_id, is_local, status_code, error_type, stream, fallback, cancelled,
+  interrupted, latency_ms, ttft_ms, prompt_tokens, completion_tokens, reasoning_tokens, cache_read_tokens,
+  total_tokens, cost_usd
+)`;
+
 /** Applied in order at start; append new versions, never edit an applied one. */
 export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   { version: 1, name: '001_api_logs', sql: API_LOGS },
+  { version: 2, name: '002_api_logs_stats_index', sql: API_LOGS_STATS_INDEX },
+  {
+    version: 3,
+    name: '003_api_logs_finish_reason',
+    sql: `ALTER TABLE api_logs
+  ADD COLUMN IF NOT EXISTS finish_reason TEXT,
+  ADD COLUMN IF NOT EXISTS native_finish_reason TEXT`,
+  },
 ];

