@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { KeySession } from '../auth/authenticate-key.js';
 import type { AuthMode } from '../auth/auth-mode.js';
 import type { Admission, AdmissionRequest, KeyAdmission } from '../auth/key-admission.js';
@@ -71,8 +71,7 @@ export function createClientAuth(options: {
 
   return {
     register(app) {
-      app.addHook('onRequest', async (request, reply) => {
-        if (request.method === 'OPTIONS' || !isClientRoute(request.routeOptions.url)) return;
+      const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
         // A request that arrives while the key table is being read for the first time waits for it, rather
         // than being refused by a mode that assumes keys until it knows.
         if (!ready) await options.ready;
@@ -81,18 +80,34 @@ export function createClientAuth(options: {
         sessions.set(request.id, session);
         // 'close' fires for every response, finished or aborted; the admission (if any) lives on until its record.
         reply.raw.once('close', () => sessions.delete(request.id));
+      };
+      // A callback hook: the common cases (not a client route, or no keys in force) cost no promise.
+      app.addHook('onRequest', (request, reply, done) => {
+        if (request.method === 'OPTIONS' || !isClientRoute(request.routeOptions.url)) {
+          done();
+          return;
+        }
+        if (ready && !options.mode.keysRequired()) {
+          done();
+          return;
+        }
+        authenticate(request, reply).then(
+          () => done(),
+          (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+        );
       });
     },
 
     guard(service) {
+      // Requests without a client session (no keys in force, the admin key) go straight through: no promise added.
       return {
-        async complete(parsed, context) {
-          await admit(parsed, context);
-          return service.complete(parsed, context);
+        complete(parsed, context) {
+          if (sessions.get(context.id)?.kind !== 'client') return service.complete(parsed, context);
+          return admit(parsed, context).then(() => service.complete(parsed, context));
         },
-        async stream(parsed, context) {
-          await admit(parsed, context);
-          return service.stream(parsed, context);
+        stream(parsed, context) {
+          if (sessions.get(context.id)?.kind !== 'client') return service.stream(parsed, context);
+          return admit(parsed, context).then(() => service.stream(parsed, context));
         },
       };
     },
