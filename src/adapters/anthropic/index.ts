@@ -3,7 +3,7 @@ import type { Adapter, AdapterCallOptions, AdapterDependencies } from '../adapte
 import type { DispatchedResponse } from '../dispatch-request.js';
 import { createInvalidResponseError } from '../openai-compatible/error.js';
 import { isRecord, stringOrNull } from '../openai-compatible/is-record.js';
-import { readBodyText } from '../openai-compatible/send-request.js';
+import { readBodyText } from '../read-body.js';
 import { convertRequest } from './convert-request.js';
 import { convertResponse } from './convert-response.js';
 import { convertStream, type OpenedStream } from './convert-stream.js';

@@ -1,3 +1,4 @@
+import { readErrorBody } from '../read-body.js';
 import type { RouteTarget } from '../../spec/index.js';
 import type { AdapterDependencies } from '../adapter.js';
 import { authHeadersOf } from '../auth-headers.js';
@@ -6,9 +7,6 @@ import { convertTransportError } from '../openai-compatible/error.js';
 import { parseErrorBody } from '../openai-compatible/parse-error-body.js';
 import type { UpstreamEndpoint } from '../openai-compatible/send-request.js';
 import { convertErrorResponse } from './error.js';
-
-/** Enough of an error body for its message; the rest is discarded with the connection. */
-const ERROR_BODY_LIMIT_BYTES = 64 * 1024;
 
 /**
  * Parses the route's base URL (`https://api.anthropic.com/v1`) and prepares the headers every call sends:
@@ -87,21 +85,4 @@ export async function sendRequest(
     endpoint,
     Date.now(),
   );
-}
-
-/** Up to 64 KB of an error body as text; a read failure keeps what arrived (the status already tells the story). */
-async function readErrorBody(body: AsyncIterable<Buffer>): Promise<string> {
-  const chunks: Buffer[] = [];
-  let sizeBytes = 0;
-  try {
-    // Leaving the loop early destroys the body, so an oversized body does not keep the connection busy.
-    for await (const chunk of body) {
-      chunks.push(chunk);
-      sizeBytes += chunk.length;
-      if (sizeBytes >= ERROR_BODY_LIMIT_BYTES) break;
-    }
-  } catch {
-    // Partial text is enough for a message.
-  }
-  return Buffer.concat(chunks).toString('utf8', 0, Math.min(sizeBytes, ERROR_BODY_LIMIT_BYTES));
 }

@@ -7,12 +7,8 @@ import type { ResponseHeaders } from '../retry-after.js';
 import { convertRequest } from './convert-request.js';
 import { convertResponse } from './convert-response.js';
 import { convertStream, type OpenedStream } from './convert-stream.js';
-import {
-  createGeminiEndpoint,
-  readBodyText,
-  sendGeminiRequest,
-  type GeminiEndpoint,
-} from './send-request.js';
+import { readBodyText } from '../read-body.js';
+import { createGeminiEndpoint, sendGeminiRequest, type GeminiEndpoint } from './send-request.js';
 
 /** Largest page `models.list` serves; a handful of pages covers Google's whole catalogue. */
 const MODELS_PAGE_SIZE = '1000';

@@ -1,12 +1,10 @@
+import { readErrorBody } from '../read-body.js';
 import { authHeadersOf } from '../auth-headers.js';
 import type { RouteTarget } from '../../spec/index.js';
 import type { AdapterDependencies } from '../adapter.js';
 import { dispatchRequest, type DispatchedResponse } from '../dispatch-request.js';
 import { convertTransportError, type ErrorContext } from '../openai-compatible/error.js';
 import { convertGeminiErrorResponse, parseGeminiErrorBody } from './error.js';
-
-/** Enough of an error body for its message; the rest is discarded with the connection. */
-const ERROR_BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Everything a call to one Gemini route needs, computed once per adapter. */
 export interface GeminiEndpoint extends ErrorContext {
@@ -98,34 +96,4 @@ export async function sendGeminiRequest(
     endpoint,
     Date.now(),
   );
-}
-
-/** The whole body of a 2xx response as text; a failure while reading is a timeout or an interruption. */
-export async function readBodyText(
-  body: { text(): Promise<string> },
-  context: ErrorContext,
-  signal: AbortSignal,
-): Promise<string> {
-  try {
-    return await body.text();
-  } catch (error) {
-    throw signal.aborted ? signal.reason : convertTransportError(error, 'body', context);
-  }
-}
-
-/** Up to 64 KB of an error body as text; a read failure keeps what arrived (the status already tells the story). */
-async function readErrorBody(body: AsyncIterable<Buffer>): Promise<string> {
-  const chunks: Buffer[] = [];
-  let sizeBytes = 0;
-  try {
-    // Leaving the loop early destroys the body, so an oversized body does not keep the connection busy.
-    for await (const chunk of body) {
-      chunks.push(chunk);
-      sizeBytes += chunk.length;
-      if (sizeBytes >= ERROR_BODY_LIMIT_BYTES) break;
-    }
-  } catch {
-    // Partial text is enough for a message.
-  }
-  return Buffer.concat(chunks).toString('utf8', 0, Math.min(sizeBytes, ERROR_BODY_LIMIT_BYTES));
 }

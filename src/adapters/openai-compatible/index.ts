@@ -6,7 +6,8 @@ import { convertStream, type OpenedStream } from './convert-stream.js';
 import { createInvalidResponseError } from './error.js';
 import { isRecord } from './is-record.js';
 import { quirksFor } from './quirks.js';
-import { createUpstreamEndpoint, readBodyText, sendRequest } from './send-request.js';
+import { readBodyText } from '../read-body.js';
+import { createUpstreamEndpoint, sendRequest } from './send-request.js';
 import { quotaExhaustedForMs } from '../quota-exhausted.js';
 import type { ResponseHeaders } from '../retry-after.js';
 

@@ -1,11 +1,9 @@
+import { readErrorBody } from '../read-body.js';
 import type { RouteTarget } from '../../spec/index.js';
 import type { AdapterDependencies } from '../adapter.js';
 import { dispatchRequest, type DispatchedResponse } from '../dispatch-request.js';
 import { convertErrorResponse, convertTransportError, type ErrorContext } from './error.js';
 import { parseErrorBody } from './parse-error-body.js';
-
-/** Enough of an error body for its message; the rest is discarded with the connection. */
-const ERROR_BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Everything a call to one route needs, computed once per adapter. */
 export interface UpstreamEndpoint extends ErrorContext {
@@ -86,34 +84,4 @@ export async function sendRequest(
     endpoint,
     Date.now(),
   );
-}
-
-/** The whole body of a 2xx response as text; a failure while reading is a timeout or an interruption. */
-export async function readBodyText(
-  body: { text(): Promise<string> },
-  endpoint: UpstreamEndpoint,
-  signal: AbortSignal,
-): Promise<string> {
-  try {
-    return await body.text();
-  } catch (error) {
-    throw signal.aborted ? signal.reason : convertTransportError(error, 'body', endpoint);
-  }
-}
-
-/** Up to 64 KB of an error body as text; a read failure keeps what arrived (the status already tells the story). */
-async function readErrorBody(body: AsyncIterable<Buffer>): Promise<string> {
-  const chunks: Buffer[] = [];
-  let sizeBytes = 0;
-  try {
-    // Leaving the loop early destroys the body, so an oversized body does not keep the connection busy.
-    for await (const chunk of body) {
-      chunks.push(chunk);
-      sizeBytes += chunk.length;
-      if (sizeBytes >= ERROR_BODY_LIMIT_BYTES) break;
-    }
-  } catch {
-    // Partial text is enough for a message.
-  }
-  return Buffer.concat(chunks).toString('utf8', 0, Math.min(sizeBytes, ERROR_BODY_LIMIT_BYTES));
 }
