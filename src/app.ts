@@ -1,16 +1,14 @@
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
 import type { Adapter } from './adapters/adapter.js';
 import { createAdapter } from './adapters/create-adapter.js';
 import { createHttpProbe } from './adapters/http-probe.js';
 import { createUpstreamPools } from './adapters/upstream-pools.js';
 import { estimatePromptTokens } from './accounting/estimate-usage.js';
-import type { ApiKeyStore } from './auth/api-key-store.js';
 import { createKeyAccess } from './auth/create-key-access.js';
 import type { Config, ModelEntry } from './config/index.js';
 import { createChatService, type ChatService } from './gateway/chat-service.js';
 import { createModelRegistry } from './gateway/model-registry.js';
+import { logRecordLine } from './gateway/log-record-line.js';
 import { logEntryOf } from './gateway/log-entry-of.js';
 import { createQuotaGate } from './gateway/quota-gate.js';
 import type { RequestRecord } from './gateway/request-record.js';
@@ -45,51 +43,12 @@ import { RouteStates } from './routing/route-states.js';
 import type { RouteContext } from './routing/routing-strategy.js';
 import { createWorkerLoadMonitor, type WorkerLoadMonitor } from './routing/worker-load-monitor.js';
 import type { RouteTarget } from './spec/index.js';
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createStateStore } from './state/create-state-store.js';
-import {
-  createRequestLogStore,
-  createRequestLogWriter,
-  type RequestLogStore,
-  type RequestLogWriter,
-} from './storage/index.js';
-import type { StateStore } from './state/state-store.js';
+import { createRequestLogStore, createRequestLogWriter } from './storage/index.js';
 
-/** Things tests replace: clock, randomness, sleeping, the logger, a tap on finished requests. */
-export interface AppDependencies {
-  readonly logger?: Logger;
-  readonly now?: () => number;
-  readonly random?: () => number;
-  readonly sleep?: (delayMs: number, signal: AbortSignal) => Promise<void>;
-  readonly onRecord?: (record: RequestRecord) => void;
-  /** The state store (limits, cooldowns); default: the one `STATE_STORE` names. Closed with the app. */
-  readonly store?: StateStore;
-  /** The request log; default: SQLite or PostgreSQL as configured; null turns it off. Closed with the app. */
-  readonly requestLog?: RequestLogStore | null;
-  /** Where trace spans go instead of OTLP; tracing is on when this is given or an OTLP endpoint is set. */
-  readonly spanExporter?: SpanExporter;
-  /** Client keys and their spend; default: tables in the request log's database. Closed with the app. */
-  readonly keyStore?: ApiKeyStore;
-}
+import type { App, AppDependencies } from './app-contract.js';
 
-export interface App {
-  readonly server: FastifyInstance;
-  /** Live route states (health, circuits, cooldowns, in-flight, latency). */
-  readonly states: RouteStates;
-  readonly store: StateStore;
-  /** The batching request-log writer, null when logging to a database is off. */
-  readonly requestLog: RequestLogWriter | null;
-  /**
-   * Puts a new, already validated config in force: new requests use it, requests in flight finish on the
-   * one they started with. Route state (health, circuits, cooldowns) is kept for routes that keep their id.
-   * Listening address, body limit and log level only change with a restart.
-   */
-  reload(config: Config): void;
-  /** One round of active health checks and worker scrapes now (tests; the timers do it in service). */
-  refreshHealth(): Promise<void>;
-  /** Stops accepting, lets in-flight requests finish, closes upstream pools. */
-  close(): Promise<void>;
-}
+export type { App, AppDependencies } from './app-contract.js';
 
 /** What one config puts in force; swapped as a whole on reload. */
 interface Runtime extends GatewayView {
@@ -179,33 +138,9 @@ export function createApp(initialConfig: Config, dependencies: AppDependencies =
     metrics.observe(record);
     requestTracing?.onRecord(record);
     // The line's object is only built when it will be written.
-    if (logger.isLevelEnabled('info')) logRecord(record);
+    if (logger.isLevelEnabled('info')) logRecordLine(logger, record);
     dependencies.onRecord?.(record);
   };
-  const logRecord = (record: RequestRecord) => {
-    logger.info(
-      {
-        request_id: record.id,
-        api_key_id: record.apiKeyId ?? undefined,
-        model: record.model ?? record.requestedModel,
-        route: record.route,
-        status: record.status,
-        stream: record.stream,
-        error_type: record.errorType,
-        attempts: record.attempts.length,
-        ttft_ms: record.ttftMs,
-        latency_ms: record.latencyMs,
-        prompt_tokens: record.usage?.promptTokens,
-        completion_tokens: record.usage?.completionTokens,
-        estimated: record.usage?.estimated,
-        cost_usd: record.costUsd,
-        interrupted: record.interrupted || undefined,
-        cancelled: record.cancelled || undefined,
-      },
-      'request finished',
-    );
-  };
-
   function buildRuntime(config: Config): Runtime {
     const { timeouts } = config.routing;
     const adapters = new Map<string, Adapter>();
