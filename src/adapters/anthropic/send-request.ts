@@ -1,9 +1,8 @@
-import { readErrorBody } from '../read-body.js';
+import { dispatchUpstream } from '../dispatch-upstream.js';
 import type { RouteTarget } from '../../spec/index.js';
 import type { AdapterDependencies } from '../adapter.js';
 import { authHeadersOf } from '../auth-headers.js';
-import { dispatchRequest, type DispatchedResponse } from '../dispatch-request.js';
-import { convertTransportError } from '../openai-compatible/error.js';
+import type { DispatchedResponse } from '../dispatch-request.js';
 import { parseErrorBody } from '../openai-compatible/parse-error-body.js';
 import type { UpstreamEndpoint } from '../openai-compatible/send-request.js';
 import { convertErrorResponse } from './error.js';
@@ -57,32 +56,18 @@ export async function sendRequest(
   if (call.body !== null) headers['content-type'] = 'application/json';
   const separator = call.path.includes('?') ? '&' : '?';
   const query = endpoint.query === '' ? '' : `${separator}${endpoint.query.slice(1)}`;
-  let response: DispatchedResponse;
-  try {
-    response = await dispatchRequest(
-      endpoint.dependencies.dispatcherFor(endpoint.origin),
-      {
-        origin: endpoint.origin,
-        path: `${endpoint.basePath}${call.path}${query}`,
-        method: call.method,
-        headers,
-        body: call.body,
-        headersTimeout: call.headersTimeoutMs,
-        bodyTimeout: endpoint.timeouts.idleMs,
-      },
-      signal,
-    );
-  } catch (error) {
-    throw signal.aborted ? signal.reason : convertTransportError(error, 'connect', endpoint);
-  }
-  if (response.statusCode >= 200 && response.statusCode < 300) return response;
-  const text = await readErrorBody(response.body);
-  if (signal.aborted) throw signal.reason;
-  throw convertErrorResponse(
-    response.statusCode,
-    response.headers,
-    parseErrorBody(text),
+  return dispatchUpstream(
     endpoint,
-    Date.now(),
+    {
+      origin: endpoint.origin,
+      path: `${endpoint.basePath}${call.path}${query}`,
+      method: call.method,
+      headers,
+      body: call.body,
+      headersTimeoutMs: call.headersTimeoutMs,
+    },
+    signal,
+    (status, responseHeaders, text) =>
+      convertErrorResponse(status, responseHeaders, parseErrorBody(text), endpoint, Date.now()),
   );
 }

@@ -1,9 +1,9 @@
-import { readErrorBody } from '../read-body.js';
+import { dispatchUpstream } from '../dispatch-upstream.js';
 import { authHeadersOf } from '../auth-headers.js';
 import type { RouteTarget } from '../../spec/index.js';
 import type { AdapterDependencies } from '../adapter.js';
-import { dispatchRequest, type DispatchedResponse } from '../dispatch-request.js';
-import { convertTransportError, type ErrorContext } from '../openai-compatible/error.js';
+import type { DispatchedResponse } from '../dispatch-request.js';
+import type { ErrorContext } from '../openai-compatible/error.js';
 import { convertGeminiErrorResponse, parseGeminiErrorBody } from './error.js';
 
 /** Everything a call to one Gemini route needs, computed once per adapter. */
@@ -58,7 +58,6 @@ export async function sendGeminiRequest(
   endpoint: GeminiEndpoint,
   call: GeminiCall,
 ): Promise<DispatchedResponse> {
-  const { dependencies, timeouts } = endpoint;
   const { signal } = call;
   const query = new URLSearchParams(endpoint.query);
   for (const [name, value] of Object.entries(call.query ?? {})) query.set(name, value);
@@ -68,32 +67,18 @@ export async function sendGeminiRequest(
     extraHeaders === undefined || Object.keys(extraHeaders).length === 0
       ? endpoint.headers
       : { ...extraHeaders, ...endpoint.headers };
-  let response: DispatchedResponse;
-  try {
-    response = await dispatchRequest(
-      dependencies.dispatcherFor(endpoint.origin),
-      {
-        origin: endpoint.origin,
-        path: `${endpoint.basePath}${call.path}${search}`,
-        method: call.method,
-        headers,
-        body: call.body,
-        headersTimeout: call.headersTimeoutMs,
-        bodyTimeout: timeouts.idleMs,
-      },
-      signal,
-    );
-  } catch (error) {
-    throw signal.aborted ? signal.reason : convertTransportError(error, 'connect', endpoint);
-  }
-  if (response.statusCode >= 200 && response.statusCode < 300) return response;
-  const text = await readErrorBody(response.body);
-  if (signal.aborted) throw signal.reason;
-  throw convertGeminiErrorResponse(
-    response.statusCode,
-    response.headers,
-    parseGeminiErrorBody(text),
+  return dispatchUpstream(
     endpoint,
-    Date.now(),
+    {
+      origin: endpoint.origin,
+      path: `${endpoint.basePath}${call.path}${search}`,
+      method: call.method,
+      headers,
+      body: call.body,
+      headersTimeoutMs: call.headersTimeoutMs,
+    },
+    signal,
+    (status, responseHeaders, text) =>
+      convertGeminiErrorResponse(status, responseHeaders, parseGeminiErrorBody(text), endpoint, Date.now()),
   );
 }

@@ -1,8 +1,8 @@
-import { readErrorBody } from '../read-body.js';
+import { dispatchUpstream } from '../dispatch-upstream.js';
 import type { RouteTarget } from '../../spec/index.js';
 import type { AdapterDependencies } from '../adapter.js';
-import { dispatchRequest, type DispatchedResponse } from '../dispatch-request.js';
-import { convertErrorResponse, convertTransportError, type ErrorContext } from './error.js';
+import type { DispatchedResponse } from '../dispatch-request.js';
+import { convertErrorResponse, type ErrorContext } from './error.js';
 import { parseErrorBody } from './parse-error-body.js';
 
 /** Everything a call to one route needs, computed once per adapter. */
@@ -55,33 +55,18 @@ export async function sendRequest(
   headersTimeoutMs: number = endpoint.timeouts.ttftMs,
   extraHeaders?: Readonly<Record<string, string>>,
 ): Promise<DispatchedResponse> {
-  const { dependencies, timeouts } = endpoint;
-  let response: DispatchedResponse;
-  try {
-    response = await dispatchRequest(
-      dependencies.dispatcherFor(endpoint.origin),
-      {
-        origin: endpoint.origin,
-        path: `${endpoint.basePath}${path}${endpoint.query}`,
-        method,
-        headers: extraHeaders === undefined ? endpoint.headers : { ...endpoint.headers, ...extraHeaders },
-        body,
-        headersTimeout: headersTimeoutMs,
-        bodyTimeout: timeouts.idleMs,
-      },
-      signal,
-    );
-  } catch (error) {
-    throw signal.aborted ? signal.reason : convertTransportError(error, 'connect', endpoint);
-  }
-  if (response.statusCode >= 200 && response.statusCode < 300) return response;
-  const text = await readErrorBody(response.body);
-  if (signal.aborted) throw signal.reason;
-  throw convertErrorResponse(
-    response.statusCode,
-    response.headers,
-    parseErrorBody(text),
+  return dispatchUpstream(
     endpoint,
-    Date.now(),
+    {
+      origin: endpoint.origin,
+      path: `${endpoint.basePath}${path}${endpoint.query}`,
+      method,
+      headers: extraHeaders === undefined ? endpoint.headers : { ...endpoint.headers, ...extraHeaders },
+      body,
+      headersTimeoutMs,
+    },
+    signal,
+    (status, headers, text) =>
+      convertErrorResponse(status, headers, parseErrorBody(text), endpoint, Date.now()),
   );
 }
