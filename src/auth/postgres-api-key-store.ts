@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { mergeIncrements } from './api-key-record.js';
 import type { ApiKeyStore } from './api-key-store.js';
+import { applyPostgresMigrations } from '../storage/migrations/apply-postgres-migrations.js';
 import { POSTGRES_KEY_MIGRATIONS, type KeyMigration } from './api-key-migrations.js';
 import { API_KEY_COLUMNS, fromKeyRow, toKeyColumnValues, type KeyColumnValue } from './api-key-rows.js';
 
@@ -58,34 +59,12 @@ export function createPostgresApiKeyStore(options: PostgresApiKeyStoreOptions): 
   async function migrateNow(): Promise<void> {
     const client = await pool.connect();
     try {
-      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-      try {
-        if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-        await client.query(`CREATE TABLE IF NOT EXISTS api_key_migrations (
-          version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
-        const { rows } = await client.query<{ version: number }>('SELECT version FROM api_key_migrations');
-        const applied = new Set(rows.map((row) => row.version));
-        const ordered = [...(options.migrations ?? POSTGRES_KEY_MIGRATIONS)].sort(
-          (left, right) => left.version - right.version,
-        );
-        for (const step of ordered) {
-          if (applied.has(step.version)) continue;
-          await client.query('BEGIN');
-          try {
-            await client.query(step.sql);
-            await client.query('INSERT INTO api_key_migrations (version, name) VALUES ($1, $2)', [
-              step.version,
-              step.name,
-            ]);
-            await client.query('COMMIT');
-          } catch (error) {
-            await client.query('ROLLBACK').catch(() => undefined);
-            throw error;
-          }
-        }
-      } finally {
-        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
-      }
+      await applyPostgresMigrations(client, {
+        table: 'api_key_migrations',
+        lockKey: MIGRATION_LOCK_KEY,
+        schema,
+        migrations: options.migrations ?? POSTGRES_KEY_MIGRATIONS,
+      });
       client.release();
     } catch (error) {
       client.release(error instanceof Error ? error : true);

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { API_LOG_COLUMNS, fromStoredRow, toColumnValues } from './api-log-columns.js';
 import type { ColumnValue } from './api-log-columns.js';
+import { applyPostgresMigrations } from './migrations/apply-postgres-migrations.js';
 import { POSTGRES_MIGRATIONS } from './migrations/postgres-migrations.js';
 import { STATS_QUANTILES } from './request-log-stats.js';
 import type { PostgresMigration } from './migrations/postgres-migrations.js';
@@ -70,41 +71,6 @@ function encodePostgresValues(entries: readonly RequestLogEntry[]): ColumnValue[
   return values;
 }
 
-async function runMigrations(
-  client: pg.Client,
-  schema: string | undefined,
-  migrations: readonly PostgresMigration[],
-): Promise<void> {
-  await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-  try {
-    if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-      version INTEGER PRIMARY KEY,
-      name TEXT NOT NULL,
-      applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-    )`);
-    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
-    const applied = new Set(rows.map((row) => row.version));
-    for (const migration of [...migrations].sort((left, right) => left.version - right.version)) {
-      if (applied.has(migration.version)) continue;
-      await client.query('BEGIN');
-      try {
-        await client.query(migration.sql);
-        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
-          migration.version,
-          migration.name,
-        ]);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    }
-  } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
-  }
-}
-
 /**
  * The request log in PostgreSQL (`DATABASE_URL`). Batches go as multi-row `INSERT ... ON CONFLICT
  * (request_id) DO NOTHING` with bind parameters, in one transaction. Every call is bounded: connecting by
@@ -164,7 +130,12 @@ export function createPostgresRequestLogStore(options: PostgresRequestLogStoreOp
       client.on('error', () => undefined);
       await client.connect();
       try {
-        await runMigrations(client, schema, options.migrations ?? POSTGRES_MIGRATIONS);
+        await applyPostgresMigrations(client, {
+          table: 'schema_migrations',
+          lockKey: MIGRATION_LOCK_KEY,
+          schema,
+          migrations: options.migrations ?? POSTGRES_MIGRATIONS,
+        });
       } finally {
         await client.end().catch(() => undefined);
       }
