@@ -82,6 +82,14 @@ export class SseParser {
     return events;
   }
 
+  /** The events completed by a batch of chunks (one upstream read), in order. */
+  pushBatch(batch: readonly Uint8Array[]): SseEvent[] {
+    if (batch.length === 1) return this.push(batch[0] as Uint8Array);
+    const events: SseEvent[] = [];
+    for (const chunk of batch) events.push(...this.push(chunk));
+    return events;
+  }
+
   /**
    * Call once the body has ended. Unlike the strict spec, an event whose closing blank line never came is
    * still dispatched: some upstreams end the body right after their last `data:` line.

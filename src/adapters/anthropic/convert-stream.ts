@@ -1,7 +1,7 @@
 import type { StreamPart } from '../../spec/index.js';
 import { convertTransportError, type ErrorContext } from '../openai-compatible/error.js';
 import { convertResultToParts, type OpenedStream } from '../openai-compatible/convert-stream.js';
-import { SseParser, type SseEvent } from '../sse-parser.js';
+import { SseParser } from '../sse-parser.js';
 import { StreamEventConverter } from './stream-event-converter.js';
 
 export type { OpenedStream } from '../openai-compatible/convert-stream.js';
@@ -42,7 +42,7 @@ export async function* convertStream(
         throw signal.aborted ? signal.reason : convertTransportError(error, 'body', context);
       }
       if (batch === null) isReleased = true;
-      for (const event of batch === null ? parser.end() : parseBatch(parser, batch)) {
+      for (const event of batch === null ? parser.end() : parser.pushBatch(batch)) {
         const parts = converter.convert(event);
         if (converter.isStopped) {
           // Whatever follows `message_stop` is read without making the consumer wait, so undici can reuse the
@@ -62,11 +62,4 @@ export async function* convertStream(
   } finally {
     if (!isReleased) body.destroy();
   }
-}
-
-function parseBatch(parser: SseParser, batch: readonly Buffer[]): SseEvent[] {
-  if (batch.length === 1) return parser.push(batch[0] as Buffer);
-  const events: SseEvent[] = [];
-  for (const chunk of batch) events.push(...parser.push(chunk));
-  return events;
 }

@@ -65,7 +65,7 @@ export async function* convertStream(
         throw signal.aborted ? signal.reason : convertTransportError(error, 'body', context);
       }
       if (batch === null) isReleased = true;
-      for (const event of batch === null ? parser.end() : parseBatch(parser, batch)) {
+      for (const event of batch === null ? parser.end() : parser.pushBatch(batch)) {
         yield* converter.convert(parseEvent(event, context));
       }
       if (batch === null) break;
@@ -152,10 +152,4 @@ function parseEvent(event: SseEvent, context: ErrorContext): unknown {
   } catch {
     throw createInvalidResponseError('a stream event is not JSON', context);
   }
-}
-
-function parseBatch(parser: SseParser, batch: readonly Buffer[]): SseEvent[] {
-  const events: SseEvent[] = [];
-  for (const chunk of batch) events.push(...parser.push(chunk));
-  return events;
 }

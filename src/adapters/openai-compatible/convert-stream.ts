@@ -158,7 +158,7 @@ class StreamConverter implements AsyncIterableIterator<StreamPart> {
     }
     if (batch === null) this.isReleased = true;
     try {
-      this.convertEvents(batch === null ? this.parser.end() : parseBatch(this.parser, batch));
+      this.convertEvents(batch === null ? this.parser.end() : this.parser.pushBatch(batch));
       if (batch === null) this.isExhausted = true;
       if (this.isExhausted) this.convertEnd();
     } catch (error) {
@@ -303,11 +303,4 @@ function convertChoice(raw: unknown, position: number): DeltaPart | null {
         : (stringOrNull(raw.native_finish_reason) ?? stringOrNull(raw.finish_reason)),
   };
   return raw.logprobs === undefined || raw.logprobs === null ? part : { ...part, logprobs: raw.logprobs };
-}
-
-function parseBatch(parser: SseParser, batch: readonly Buffer[]): SseEvent[] {
-  if (batch.length === 1) return parser.push(batch[0] as Buffer);
-  const events: SseEvent[] = [];
-  for (const chunk of batch) events.push(...parser.push(chunk));
-  return events;
 }
