@@ -40,7 +40,7 @@ export interface TracedOutcome {
   readonly latencyMs: number;
   readonly usage: Usage | null;
   readonly costUsd: number | null;
-  readonly finishReasons?: readonly FinishReason[];
+  readonly finishReasons: readonly FinishReason[];
   readonly facts: { readonly request: ChatRequest | null };
 }
 
@@ -219,7 +219,7 @@ export function createRequestTracer(tracer: Tracer): RequestTracer {
           if (record.route !== null) attributes['hybrid_inference.route'] = record.route;
           if (record.isLocal !== null) attributes['hybrid_inference.route.local'] = record.isLocal;
           if (record.usage !== null) usageAttributes(record.usage, attributes);
-          if (record.finishReasons !== undefined && record.finishReasons.length > 0) {
+          if (record.finishReasons.length > 0) {
             attributes['gen_ai.response.finish_reasons'] = [...record.finishReasons];
           }
           if (record.costUsd !== null) attributes['hybrid_inference.cost_usd'] = record.costUsd;

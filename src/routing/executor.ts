@@ -10,6 +10,7 @@ import type { RoutingSettings } from '../config/index.js';
 import { GatewayError, toGatewayError } from '../errors/index.js';
 import type {
   AttemptTrace,
+  AttemptTraceEnd,
   ChatRequest,
   ChatResult,
   FinishReason,
@@ -100,7 +101,8 @@ interface PlanOutcome<T> {
 
 const NO_FINISH_REASONS: readonly FinishReason[] = [];
 
-function failureOf(error: GatewayError): NonNullable<Parameters<AttemptTrace['end']>[0]['failure']> {
+/** How a failed attempt is described on its trace span. */
+function failureOf(error: GatewayError): NonNullable<AttemptTraceEnd['failure']> {
   return {
     type: error.upstreamReason ?? error.code,
     message: error.message,
