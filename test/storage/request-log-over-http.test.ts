@@ -163,10 +163,14 @@ describe('graceful shutdown under load', () => {
       dependencies: { requestLog: harness.store },
     });
     try {
+      const arrived = () => a.stats().chatRequests + b.stats().chatRequests;
+      const before = arrived();
       const inFlight = Array.from({ length: 20 }, (_, index) =>
-        post(gateway, { stream: index % 2 === 0, sim: { ttft_ms: 200 } }),
+        post(gateway, { stream: index % 2 === 0, sim: { ttft_ms: 500 } }),
       );
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Close only once every request is upstream: a connection whose request has not arrived yet is idle
+      // to the server and dropped by close, which is not what this test is about.
+      while (arrived() - before < 20) await new Promise((resolve) => setTimeout(resolve, 5));
       const closing = gateway.close();
       const replies = await Promise.all(inFlight);
       await closing;
