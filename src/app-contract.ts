@@ -7,13 +7,14 @@ import type { RequestRecord } from './gateway/request-record.js';
 import type { RouteStates } from './routing/route-states.js';
 import type { StateStore } from './state/state-store.js';
 import type { RequestLogStore, RequestLogWriter } from './storage/index.js';
+import type { CancelSignal } from './spec/index.js';
 
 /** Things tests replace: clock, randomness, sleeping, the logger, a tap on finished requests. */
 export interface AppDependencies {
   readonly logger?: Logger;
   readonly now?: () => number;
   readonly random?: () => number;
-  readonly sleep?: (delayMs: number, signal: AbortSignal) => Promise<void>;
+  readonly sleep?: (delayMs: number, signal: CancelSignal) => Promise<void>;
   readonly onRecord?: (record: RequestRecord) => void;
   /** The state store (limits, cooldowns); default: the one `STATE_STORE` names. Closed with the app. */
   readonly store?: StateStore;

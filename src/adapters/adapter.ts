@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { ChatRequest, ChatResult, RouteTarget, StreamPart } from '../spec/index.js';
+import type { CancelSignal, ChatRequest, ChatResult, RouteTarget, StreamPart } from '../spec/index.js';
 
 /**
  * One upstream route behind one wire protocol. Canonical request in, canonical result or stream of parts out;
@@ -19,7 +19,7 @@ export interface Adapter {
 
 export interface AdapterCallOptions {
   /** Aborts the upstream request at once (client disconnect, deadline). */
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
   /**
    * Told when a successful answer spent the upstream's quota (`x-ratelimit-remaining-*: 0`), with the ms until
    * it resets: the router cools the route down instead of running into the 429.

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
+import type { CancelSignal } from '../spec/index.js';
 
 /** Pulls a response body in batches: each call returns every chunk that arrived since the previous one. */
 export interface ChunkReader {
@@ -119,7 +120,7 @@ export interface DispatchedResponse {
 export function dispatchRequest(
   dispatcher: Dispatcher,
   options: Dispatcher.DispatchOptions,
-  signal: AbortSignal,
+  signal: CancelSignal,
 ): Promise<DispatchedResponse> {
   return new Promise((resolve, reject) => {
     const body = new DispatchedBody();
@@ -127,7 +128,7 @@ export function dispatchRequest(
     let settled = false;
     let controller: Dispatcher.DispatchController | null = null;
     const onAbort = () => {
-      const reason = signal.reason as Error;
+      const reason = signal.reason;
       if (controller !== null && !controller.aborted) controller.abort(reason);
       if (!settled) {
         settled = true;
@@ -136,7 +137,7 @@ export function dispatchRequest(
     };
     const cleanup = () => signal.removeEventListener('abort', onAbort);
     if (signal.aborted) {
-      reject(signal.reason as Error);
+      reject(signal.reason);
       return;
     }
     signal.addEventListener('abort', onAbort, { once: true });
@@ -144,7 +145,7 @@ export function dispatchRequest(
       onRequestStart(dispatchController) {
         controller = dispatchController;
         body.attach(dispatchController);
-        if (signal.aborted) dispatchController.abort(signal.reason as Error);
+        if (signal.aborted) dispatchController.abort(signal.reason);
       },
       onResponseStart(_controller, statusCode, headers) {
         // 1xx informational answers precede the real one.

@@ -4,6 +4,7 @@ import type { AdapterDependencies } from './adapter.js';
 import { dispatchRequest, type DispatchedResponse } from './dispatch-request.js';
 import { convertTransportError, type ErrorContext } from './openai-compatible/error.js';
 import { readErrorBody } from './read-body.js';
+import type { CancelSignal } from '../spec/index.js';
 
 /** One HTTP call to an upstream, whatever its wire protocol. */
 export interface UpstreamCall {
@@ -33,7 +34,7 @@ export type ConvertErrorResponse = (
 export async function dispatchUpstream(
   context: ErrorContext & { readonly dependencies: AdapterDependencies },
   call: UpstreamCall,
-  signal: AbortSignal,
+  signal: CancelSignal,
   convertError: ConvertErrorResponse,
 ): Promise<DispatchedResponse> {
   let response: DispatchedResponse;

@@ -1,4 +1,5 @@
 import { convertTransportError, type ErrorContext } from './openai-compatible/error.js';
+import type { CancelSignal } from '../spec/index.js';
 
 /** Enough of an error body for its message; the rest is discarded with the connection. */
 const ERROR_BODY_LIMIT_BYTES = 64 * 1024;
@@ -7,7 +8,7 @@ const ERROR_BODY_LIMIT_BYTES = 64 * 1024;
 export async function readBodyText(
   body: { text(): Promise<string> },
   context: ErrorContext,
-  signal: AbortSignal,
+  signal: CancelSignal,
 ): Promise<string> {
   try {
     return await body.text();

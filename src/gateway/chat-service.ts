@@ -9,7 +9,14 @@ import type { CounterStanding } from '../state/state-store.js';
 import type { RouteContext, RoutingStrategy } from '../routing/routing-strategy.js';
 import { createRankedStrategy } from '../routing/strategies/ranked-strategy.js';
 import { summarizeFailure } from '../routing/summarize-failure.js';
-import type { ChatResult, FinishReason, RequestTrace, RouteTarget, Usage } from '../spec/index.js';
+import type {
+  CancelSignal,
+  ChatResult,
+  FinishReason,
+  RequestTrace,
+  RouteTarget,
+  Usage,
+} from '../spec/index.js';
 import type { ModelRegistry } from './model-registry.js';
 import type { ParsedChatRequest } from './parse-chat-request.js';
 import { planWithPreferences, type ProviderPreferences } from './provider-preferences.js';
@@ -62,7 +69,7 @@ export interface CallContext {
   /** The request's trace (each attempt becomes a child span); null or absent when tracing is off. */
   readonly trace?: RequestTrace | null;
   /** Aborts when the client disconnects. */
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
   /** Clock time the request arrived. */
   readonly receivedAt: number;
   /** `HTTP-Referer` and `X-Title` (OpenRouter app attribution), for the request log. */

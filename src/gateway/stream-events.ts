@@ -2,7 +2,8 @@ import { computeCost } from '../accounting/compute-cost.js';
 import { estimateUsage } from '../accounting/estimate-usage.js';
 import { GatewayError, toGatewayError } from '../errors/index.js';
 import type { CommittedStream } from '../routing/executor.js';
-import type { ChatMessage, ChatDelta, FinishReason, Usage } from '../spec/index.js';
+import type { CancelSignal, ChatDelta, ChatMessage, FinishReason, StreamPart, Usage } from '../spec/index.js';
+import { takeReadyParts } from '../spec/index.js';
 import { servedRecord } from './build-record.js';
 import type { RequestFacts, RequestRecord } from './request-record.js';
 import type { ResponseIdentity } from './serialize-completion.js';
@@ -45,7 +46,7 @@ export interface StreamEventsInput {
   readonly requestedModel: string;
   readonly messages: readonly ChatMessage[];
   readonly committed: CommittedStream;
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
   readonly startedAt: number;
   readonly now: () => number;
   readonly onRecord: (record: RequestRecord) => void;
@@ -120,27 +121,55 @@ export async function writeStreamEvents(
   };
   try {
     if (encoder.opening !== '') await write(encoder.opening);
+    // One part's events; a promise only when the socket is full (backpressure).
+    const relay = (part: StreamPart): Promise<void> | undefined => {
+      if (part.kind === 'usage') {
+        usage = part.usage;
+        return undefined;
+      }
+      let delta = part.delta;
+      if (!roleSent) {
+        roleSent = true;
+        if (delta.role === undefined) delta = { role: 'assistant', ...delta };
+      }
+      collectText(delta, generated);
+      ttftMs ??= input.now() - input.startedAt;
+      if (part.finishReason !== null) {
+        finishReasons.push(part.finishReason);
+        if (part.index === 0) nativeFinishReason = part.nativeFinishReason;
+      }
+      return write(
+        encoder.delta(part.index, delta, part.finishReason, part.nativeFinishReason, part.logprobs),
+      );
+    };
     try {
-      for await (const part of committed.parts) {
-        if (part.kind === 'usage') {
-          usage = part.usage;
-          continue;
+      const iterator = committed.parts[Symbol.asyncIterator]();
+      // As `for await` would: when writing fails (the client left), the iterator is closed, which stops the
+      // upstream body; when the iterator itself fails or ends, it is not.
+      let isOver = false;
+      try {
+        for (;;) {
+          let next: IteratorResult<StreamPart>;
+          try {
+            next = await iterator.next();
+          } catch (error) {
+            isOver = true;
+            throw error;
+          }
+          if (next.done === true) {
+            isOver = true;
+            break;
+          }
+          const waiting = relay(next.value);
+          if (waiting !== undefined) await waiting;
+          // The rest of the same upstream read, without a promise per part.
+          for (const part of takeReadyParts(iterator)) {
+            const waitingReady = relay(part);
+            if (waitingReady !== undefined) await waitingReady;
+          }
         }
-        let delta = part.delta;
-        if (!roleSent) {
-          roleSent = true;
-          if (delta.role === undefined) delta = { role: 'assistant', ...delta };
-        }
-        collectText(delta, generated);
-        ttftMs ??= input.now() - input.startedAt;
-        if (part.finishReason !== null) {
-          finishReasons.push(part.finishReason);
-          if (part.index === 0) nativeFinishReason = part.nativeFinishReason;
-        }
-        const waiting = write(
-          encoder.delta(part.index, delta, part.finishReason, part.nativeFinishReason, part.logprobs),
-        );
-        if (waiting !== undefined) await waiting;
+      } finally {
+        if (!isOver) await iterator.return?.();
       }
     } catch (thrown) {
       if (signal.aborted) return;

@@ -83,11 +83,12 @@ export function createClientAuth(options: {
       };
       // A callback hook: the common cases (not a client route, or no keys in force) cost no promise.
       app.addHook('onRequest', (request, reply, done) => {
-        if (request.method === 'OPTIONS' || !isClientRoute(request.routeOptions.url)) {
+        // The mode first: `routeOptions` is a getter that builds an object on every read.
+        if (ready && !options.mode.keysRequired()) {
           done();
           return;
         }
-        if (ready && !options.mode.keysRequired()) {
+        if (request.method === 'OPTIONS' || !isClientRoute(request.routeOptions.url)) {
           done();
           return;
         }

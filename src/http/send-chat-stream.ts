@@ -1,9 +1,10 @@
-import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import { toGatewayError } from '../errors/index.js';
 import type { ChatStream } from '../gateway/chat-service.js';
 import type { StreamFormat } from '../gateway/stream-events.js';
 import type { KeepAliveEntry, KeepAliveTicker } from './keep-alive-ticker.js';
+import type { CancelSignal } from '../spec/index.js';
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -19,9 +20,29 @@ export interface SendChatStreamOptions {
   readonly id: string;
   readonly requestedModel: string;
   readonly keepAlive: KeepAliveTicker;
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
   /** The wire format of the events (chat-completion chunks, Anthropic events). */
   readonly format: StreamFormat;
+}
+
+/** Resolves when `raw` drains; rejects with the signal's reason when the client goes away first. */
+function drained(raw: ServerResponse, signal: CancelSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = () => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    const onAbort = () => {
+      raw.removeListener('drain', onDrain);
+      reject(signal.reason);
+    };
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    raw.once('drain', onDrain);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /**
@@ -100,7 +121,7 @@ export async function sendChatStream(
       }
       if (!backpressure) return undefined;
       backpressure = false;
-      return once(raw, 'drain', { signal: options.signal }).then(() => undefined);
+      return drained(raw, options.signal);
     });
     // The last events (usage, `[DONE]`) leave with the end of the response: one write instead of two.
     const rest = batch;

@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors/index.js';
+import type { CancelSignal } from '../spec/index.js';
 
 export interface RequestQueueSettings {
   readonly maxConcurrent: number;
@@ -20,7 +21,7 @@ interface Waiter {
   queuedAt: number;
   reject: (error: GatewayError) => void;
   timer: NodeJS.Timeout | null;
-  signal: AbortSignal;
+  signal: CancelSignal;
   onAbort: () => void;
 }
 
@@ -30,7 +31,7 @@ export interface RequestQueue {
    * Rejects with 429 `gateway_overloaded` when the queue is full or the wait times out, and with the signal's
    * reason when the client leaves while waiting (it leaves the queue at once).
    */
-  acquire(signal: AbortSignal): Promise<ReleaseSlot> | ReleaseSlot;
+  acquire(signal: CancelSignal): Promise<ReleaseSlot> | ReleaseSlot;
   readonly running: number;
   readonly waiting: number;
 }
@@ -101,7 +102,7 @@ export function createRequestQueue(settings: RequestQueueSettings): RequestQueue
           signal,
           onAbort: () => {
             remove();
-            reject(signal.reason as Error);
+            reject(signal.reason);
           },
         };
         const remove = () => {
@@ -111,7 +112,7 @@ export function createRequestQueue(settings: RequestQueueSettings): RequestQueue
           signal.removeEventListener('abort', waiter.onAbort);
         };
         if (signal.aborted) {
-          reject(signal.reason as Error);
+          reject(signal.reason);
           return;
         }
         waiter.timer = setTimeout(() => {

@@ -11,6 +11,7 @@ import { GatewayError, toGatewayError } from '../errors/index.js';
 import type {
   AttemptTrace,
   AttemptTraceEnd,
+  CancelSignal,
   ChatRequest,
   ChatResult,
   FinishReason,
@@ -18,19 +19,20 @@ import type {
   RouteTarget,
   StreamPart,
 } from '../spec/index.js';
-import { isSubstantiveDelta } from '../spec/index.js';
+import { isSubstantiveDelta, takeReadyParts, type ReadyParts } from '../spec/index.js';
 import type { Attempt } from './attempt.js';
 import type { AttemptEnd, RouteStates, SkipReason } from './route-states.js';
 import { backoffDelayMs } from './backoff.js';
 import { classifyOutcome } from './classify-outcome.js';
 import { summarizeFailure } from './summarize-failure.js';
+import { CancelController } from '../util/cancel-controller.js';
 
 export interface ExecutorDependencies {
   readonly adapterFor: (route: RouteTarget) => Adapter;
   readonly settings: Pick<RoutingSettings, 'retry' | 'timeouts'>;
   readonly now: () => number;
   readonly random: () => number;
-  readonly sleep: (delayMs: number, signal: AbortSignal) => Promise<void>;
+  readonly sleep: (delayMs: number, signal: CancelSignal) => Promise<void>;
   /** Told about every attempt (health, cooldowns, circuit, in-flight, latency); asked before each one. */
   readonly states: RouteStates;
   /**
@@ -73,14 +75,14 @@ export interface Executor {
   complete(
     plan: readonly RouteTarget[],
     request: ChatRequest,
-    signal: AbortSignal,
+    signal: CancelSignal,
     skipped?: readonly Attempt[],
     trace?: RequestTrace | null,
   ): Promise<CompletedCall>;
   openStream(
     plan: readonly RouteTarget[],
     request: ChatRequest,
-    signal: AbortSignal,
+    signal: CancelSignal,
     skipped?: readonly Attempt[],
     trace?: RequestTrace | null,
   ): Promise<CommittedStream>;
@@ -125,7 +127,7 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
   async function runPlan<T>(
     plan: readonly RouteTarget[],
     request: ChatRequest,
-    signal: AbortSignal,
+    signal: CancelSignal,
     firstAnswerMs: number | null,
     skipped: readonly Attempt[],
     trace: RequestTrace | null,
@@ -158,9 +160,8 @@ export function createExecutor(dependencies: ExecutorDependencies): Executor {
         }
         // The attempt's own controller enforces the deadline before commit and stops a failed attempt; the
         // client's signal stays linked to it for the whole call, also after a stream committed and this
-        // function returned. A plain listener (not AbortSignal.any, which costs more per request); it lives
-        // as long as the request's signal, and aborting a finished attempt is harmless.
-        const controller = new AbortController();
+        // function returned. It lives as long as the request's signal; aborting a finished attempt is harmless.
+        const controller = new CancelController();
         signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
         const remainingMs = deadline - dependencies.now();
         const isFirstAnswerLimit = firstAnswerMs !== null && firstAnswerMs < remainingMs;
@@ -343,7 +344,7 @@ function attemptOf(
  */
 async function waitForCommit(
   stream: AsyncIterable<StreamPart>,
-  signal: AbortSignal,
+  signal: CancelSignal,
 ): Promise<{ buffered: StreamPart[]; iterator: AsyncIterator<StreamPart> | null }> {
   const iterator = stream[Symbol.asyncIterator]();
   const buffered: StreamPart[] = [];
@@ -366,14 +367,14 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
 /**
  * The committed stream: buffered parts first, then the live iterator's own promises, unwrapped (no extra
- * promise hop per token on the hot path).
+ * promise hop per token on the hot path); `takeReady` passes on what is already converted.
  */
 function replay(
   buffered: readonly StreamPart[],
   iterator: AsyncIterator<StreamPart> | null,
 ): AsyncIterable<StreamPart> {
   let position = 0;
-  const live: AsyncIterator<StreamPart> = {
+  const live: AsyncIterator<StreamPart> & ReadyParts = {
     next() {
       if (position < buffered.length) {
         return Promise.resolve({ done: false, value: buffered[position++] as StreamPart });
@@ -383,6 +384,15 @@ function replay(
     return() {
       return iterator?.return?.() ?? Promise.resolve(DONE);
     },
+    takeReady() {
+      const held = iterator === null ? NO_PARTS : takeReadyParts(iterator);
+      if (position >= buffered.length) return held;
+      const rest = buffered.slice(position);
+      position = buffered.length;
+      return held.length === 0 ? rest : [...rest, ...held];
+    },
   };
   return { [Symbol.asyncIterator]: () => live };
 }
+
+const NO_PARTS: readonly StreamPart[] = [];

@@ -33,6 +33,23 @@ export type StreamPart =
     }
   | { readonly kind: 'usage'; readonly usage: Usage };
 
+/**
+ * A part iterator that may already hold several converted parts (one upstream read often carries many
+ * tokens): `takeReady` hands over those that `next` would resolve at once, in order, without a promise each.
+ * Optional — a consumer that finds no `takeReady` reads part by part.
+ */
+export interface ReadyParts {
+  takeReady(): readonly StreamPart[];
+}
+
+/** The ready parts of `iterator` when it can hand them over, else none. */
+export function takeReadyParts(iterator: AsyncIterator<StreamPart>): readonly StreamPart[] {
+  const source = iterator as AsyncIterator<StreamPart> & Partial<ReadyParts>;
+  return source.takeReady === undefined ? NO_PARTS : source.takeReady();
+}
+
+const NO_PARTS: readonly StreamPart[] = [];
+
 /** True when the delta carries something the client would see: the route commits on it. */
 export function isSubstantiveDelta(delta: ChatDelta): boolean {
   if (typeof delta.content === 'string' && delta.content.length > 0) return true;

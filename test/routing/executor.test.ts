@@ -3,7 +3,15 @@ import { describe, test } from 'node:test';
 import type { Adapter } from '../../src/adapters/adapter.js';
 import { GatewayError, type UpstreamFailureReason } from '../../src/errors/index.js';
 import { createExecutor } from '../../src/routing/executor.js';
-import type { ChatRequest, ChatResult, RouteTarget, StreamPart } from '../../src/spec/index.js';
+import type {
+  CancelSignal,
+  ChatRequest,
+  ChatResult,
+  ReadyParts,
+  RouteTarget,
+  StreamPart,
+} from '../../src/spec/index.js';
+import { takeReadyParts } from '../../src/spec/index.js';
 import { makeRoute } from '../helpers/make-route.js';
 import { makeRouteStates } from '../helpers/make-route-states.js';
 
@@ -51,7 +59,7 @@ function delta(content: string, finish: 'stop' | null = null): StreamPart {
 
 function fakeAdapters(
   behaviours: Record<string, Behaviour>,
-  streams: Record<string, (signal: AbortSignal) => AsyncIterable<StreamPart>> = {},
+  streams: Record<string, (signal: CancelSignal) => AsyncIterable<StreamPart>> = {},
 ) {
   const calls: string[] = [];
   const adapterFor = (route: RouteTarget): Adapter => ({
@@ -304,6 +312,37 @@ describe('executor, stream', () => {
     }, /interrupted/);
     assert.equal(text, 'Hello');
     assert.deepEqual(calls, ['first/test-model']);
+  });
+
+  test("a committed stream hands over what is ready: the parts read before the commit, then the adapter's", async () => {
+    // An adapter iterator holding a whole read: `next` serves one part, `takeReady` the rest of the read.
+    const reads = [[delta(''), delta('Hel'), delta('lo')], [delta('!', 'stop')]];
+    let held: StreamPart[] = [];
+    const iterator: AsyncIterator<StreamPart> & ReadyParts = {
+      next: async () => {
+        if (held.length === 0) held = reads.shift() ?? [];
+        const part = held.shift();
+        return part === undefined ? { done: true, value: undefined } : { done: false, value: part };
+      },
+      takeReady: () => held.splice(0),
+    };
+    const { adapterFor } = fakeAdapters(
+      {},
+      { 'first/test-model': () => ({ [Symbol.asyncIterator]: () => iterator }) },
+    );
+    const committed = await executorWith(adapterFor).openStream(
+      [first],
+      request,
+      new AbortController().signal,
+    );
+    const live = committed.parts[Symbol.asyncIterator]();
+    const seen: string[][] = [];
+    for (let next = await live.next(); next.done !== true; next = await live.next()) {
+      const batch = [next.value, ...takeReadyParts(live)];
+      seen.push(batch.map((part) => (part.kind === 'delta' ? String(part.delta.content) : 'usage')));
+    }
+    // '' and 'Hel' were read to find the commit, 'lo' was still held by the adapter: one batch.
+    assert.deepEqual(seen, [['', 'Hel', 'lo'], ['!']]);
   });
 
   test('a stream that sends nothing within ttft_ms fails over', async () => {

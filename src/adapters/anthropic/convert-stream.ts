@@ -1,4 +1,4 @@
-import type { StreamPart } from '../../spec/index.js';
+import type { CancelSignal, StreamPart } from '../../spec/index.js';
 import { convertTransportError, type ErrorContext } from '../openai-compatible/error.js';
 import { convertResultToParts, type OpenedStream } from '../openai-compatible/convert-stream.js';
 import { SseParser } from '../sse-parser.js';
@@ -20,7 +20,7 @@ export type { OpenedStream } from '../openai-compatible/convert-stream.js';
 export async function* convertStream(
   open: () => Promise<OpenedStream>,
   context: ErrorContext,
-  signal: AbortSignal,
+  signal: CancelSignal,
   options: { readonly includeReasoning: boolean },
 ): AsyncGenerator<StreamPart, void, undefined> {
   const opened = await open();

@@ -1,5 +1,5 @@
 import { dispatchUpstream } from '../dispatch-upstream.js';
-import type { RouteTarget } from '../../spec/index.js';
+import type { CancelSignal, RouteTarget } from '../../spec/index.js';
 import type { AdapterDependencies } from '../adapter.js';
 import { authHeadersOf } from '../auth-headers.js';
 import type { DispatchedResponse } from '../dispatch-request.js';
@@ -37,7 +37,7 @@ export interface AnthropicCall {
   readonly body: string | null;
   /** The call's trace context (`traceparent`, `tracestate`), sent besides the endpoint's headers. */
   readonly traceHeaders: Readonly<Record<string, string>> | undefined;
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
   /** The TTFT budget for streams; non-stream calls pass 0 (their headers come after the whole generation). */
   readonly headersTimeoutMs: number;
 }

@@ -1,4 +1,4 @@
-import type { ChatDelta, StreamPart, ToolCallDelta, Usage } from '../../spec/index.js';
+import type { CancelSignal, ChatDelta, StreamPart, ToolCallDelta, Usage } from '../../spec/index.js';
 import type { ChunkReader } from '../dispatch-request.js';
 import {
   convertTransportError,
@@ -43,7 +43,7 @@ interface CandidateState {
 export async function* convertStream(
   open: () => Promise<OpenedStream>,
   context: ErrorContext,
-  signal: AbortSignal,
+  signal: CancelSignal,
 ): AsyncGenerator<StreamPart, void, undefined> {
   const converter = new ChunkConverter(context);
   const opened = await open();

@@ -1,6 +1,6 @@
 import { dispatchUpstream } from '../dispatch-upstream.js';
 import { authHeadersOf } from '../auth-headers.js';
-import type { RouteTarget } from '../../spec/index.js';
+import type { CancelSignal, RouteTarget } from '../../spec/index.js';
 import type { AdapterDependencies } from '../adapter.js';
 import type { DispatchedResponse } from '../dispatch-request.js';
 import type { ErrorContext } from '../openai-compatible/error.js';
@@ -26,7 +26,7 @@ export interface GeminiCall {
   readonly path: string;
   readonly query?: Readonly<Record<string, string>>;
   readonly body: string | null;
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
   /** Per-call headers (the attempt's trace context). */
   readonly extraHeaders?: Readonly<Record<string, string>>;
   /** The TTFT budget for streams; 0 (no limit) for non-stream calls, which answer only once generation ends. */

@@ -1,4 +1,4 @@
-import type { ChatResult, StreamPart, Usage } from '../../spec/index.js';
+import type { CancelSignal, ChatResult, ReadyParts, StreamPart, Usage } from '../../spec/index.js';
 import type { ChunkReader } from '../dispatch-request.js';
 import { SseParser, type SseEvent } from '../sse-parser.js';
 import { convertUsage } from './convert-usage.js';
@@ -10,7 +10,7 @@ import {
   type ErrorContext,
 } from './error.js';
 import { isRecord, stringOrNull } from './is-record.js';
-import { readPlainContent } from './fast-chunk.js';
+import { readFastDelta, readFastUsage } from './fast-chunk.js';
 import { mapFinishReason } from './map-finish-reason.js';
 import { isEmptyDelta, normalizeDelta } from './normalize-message.js';
 
@@ -40,12 +40,13 @@ const DONE_MARKER = '[DONE]';
 export function convertStream(
   open: () => Promise<OpenedStream>,
   context: ErrorContext,
-  signal: AbortSignal,
+  signal: CancelSignal,
 ): AsyncIterableIterator<StreamPart> {
   return new StreamConverter(open, context, signal);
 }
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+const NO_PARTS: readonly StreamPart[] = [];
 
 /**
  * The iterator behind convertStream. Hand-written rather than an async generator: one upstream read usually
@@ -53,7 +54,7 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
  * resolved promise each; a generator costs several promise hops per `yield`. Order and errors are as a
  * generator would give them: the parts of the events before a bad one come first, then its error, then the end.
  */
-class StreamConverter implements AsyncIterableIterator<StreamPart> {
+class StreamConverter implements AsyncIterableIterator<StreamPart>, ReadyParts {
   /** Parts converted from the last read, served from `position` on. */
   private parts: StreamPart[] = [];
   private position = 0;
@@ -79,7 +80,7 @@ class StreamConverter implements AsyncIterableIterator<StreamPart> {
   constructor(
     private readonly open: () => Promise<OpenedStream>,
     private readonly context: ErrorContext,
-    private readonly signal: AbortSignal,
+    private readonly signal: CancelSignal,
   ) {}
 
   [Symbol.asyncIterator](): AsyncIterableIterator<StreamPart> {
@@ -101,6 +102,15 @@ class StreamConverter implements AsyncIterableIterator<StreamPart> {
     // An advance that finished without waiting has already cleared `isReading`: nothing to queue behind.
     if (this.isReading) this.pending = pending;
     return pending;
+  }
+
+  /** The parts of the last read that `next` would resolve at once, handed over together. */
+  takeReady(): readonly StreamPart[] {
+    if (this.position >= this.parts.length) return NO_PARTS;
+    const ready = this.position === 0 ? this.parts : this.parts.slice(this.position);
+    this.parts = [];
+    this.position = 0;
+    return ready;
   }
 
   return(): Promise<IteratorResult<StreamPart>> {
@@ -182,18 +192,19 @@ class StreamConverter implements AsyncIterableIterator<StreamPart> {
         return;
       }
       this.dataEventCount += 1;
-      // Most events are one plain text token: read without JSON.parse; the same part the full path makes.
-      const content = readPlainContent(data);
-      if (content !== undefined) {
-        if (content !== '') {
-          this.parts.push({
-            kind: 'delta',
-            index: 0,
-            delta: { content },
-            finishReason: null,
-            nativeFinishReason: null,
-          });
+      // Nearly every event of a stream is one plain choice or vLLM's closing usage: read without JSON.parse,
+      // into what the full path would make of it.
+      const fastPart = readFastDelta(data);
+      if (fastPart !== undefined) {
+        if (fastPart !== null) {
+          if (fastPart.finishReason !== null) this.hasFinished = true;
+          this.parts.push(fastPart);
         }
+        continue;
+      }
+      const fastUsage = readFastUsage(data);
+      if (fastUsage !== undefined) {
+        this.usage = fastUsage;
         continue;
       }
       const converted = convertChunk(data, this.context);
@@ -255,7 +266,7 @@ export interface ConvertedChunk {
 
 /**
  * The full conversion of one stream event's data (JSON.parse, then each choice): the path for every event
- * readPlainContent declines. Exported for the test that holds the two paths to the same result.
+ * readFastDelta and readFastUsage decline. Exported for the test that holds the two paths to the same result.
  * Throws GatewayError: `invalid_response` when the data is not a JSON object, or the error the event carries.
  */
 export function convertChunk(data: string, context: ErrorContext): ConvertedChunk {

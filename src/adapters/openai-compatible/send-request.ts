@@ -1,5 +1,5 @@
 import { dispatchUpstream } from '../dispatch-upstream.js';
-import type { RouteTarget } from '../../spec/index.js';
+import type { CancelSignal, RouteTarget } from '../../spec/index.js';
 import type { AdapterDependencies } from '../adapter.js';
 import type { DispatchedResponse } from '../dispatch-request.js';
 import { convertErrorResponse, type ErrorContext } from './error.js';
@@ -51,7 +51,7 @@ export async function sendRequest(
   method: 'GET' | 'POST',
   path: string,
   body: string | null,
-  signal: AbortSignal,
+  signal: CancelSignal,
   headersTimeoutMs: number = endpoint.timeouts.ttftMs,
   extraHeaders?: Readonly<Record<string, string>>,
 ): Promise<DispatchedResponse> {

@@ -8,6 +8,7 @@ import type { StreamFormat } from '../../gateway/stream-events.js';
 import type { ReleaseSlot, RequestQueue } from '../../limits/request-queue.js';
 import { createKeepAliveTicker } from '../keep-alive-ticker.js';
 import { sendChatStream } from '../send-chat-stream.js';
+import { CancelController } from '../../util/cancel-controller.js';
 
 export interface ChatCompletionsOptions {
   readonly service: ChatService;
@@ -78,7 +79,7 @@ export function registerChatEndpoint(
 
   async function handle(request: FastifyRequest, reply: FastifyReply) {
     const parsed = endpoint.parse(request.body);
-    const controller = new AbortController();
+    const controller = new CancelController();
     // 'close' before the response finished means the client went away: stop the upstream at once.
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) {
