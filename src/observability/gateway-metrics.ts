@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { createClusterRender } from './cluster-metrics.js';
+import { createLabelledCounter, createLabelledHistogram } from './labelled-metrics.js';
 
 /** What one finished request tells the metrics (the gateway's request record, seen from here). */
 export interface RequestObservation {
@@ -55,8 +56,13 @@ export interface GatewayMetrics {
 const CIRCUIT_VALUE: Record<string, number> = { closed: 0, half_open: 1, open: 2 };
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
+// Constant strings rather than a template per request: the label value is then a Map hit without allocation.
+const STATUS_CLASSES = ['2xx', '3xx', '4xx', '5xx'];
+
 function statusClass(status: number): string {
-  return status >= 200 && status < 600 ? `${Math.floor(status / 100)}xx` : 'other';
+  return (
+    (status >= 200 && status < 600 ? STATUS_CLASSES[Math.floor(status / 100) - 2] : undefined) ?? 'other'
+  );
 }
 
 /**
@@ -66,73 +72,75 @@ function statusClass(status: number): string {
 export function createGatewayMetrics(sources: MetricsSources): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'gateway_' });
-  const requests = new Counter({
+  // The per-request metrics keep their figures in label-value trees (labelled-metrics.ts): prom-client's
+  // labelled inc/observe hashes and validates the labels object each time, ~2% of the gateway's CPU under load.
+  const requests = createLabelledCounter({
     name: 'gateway_requests_total',
     help: 'Finished chat requests by served model, provider, route, status class and stream flag.',
     labelNames: ['model', 'provider', 'route', 'status_class', 'stream'],
-    registers: [registry],
+    registry,
   });
-  const duration = new Histogram({
+  const duration = createLabelledHistogram({
     name: 'gateway_request_duration_seconds',
     help: 'Time from arrival to the last byte, by served model, provider and stream flag.',
     labelNames: ['model', 'provider', 'stream'],
     buckets: LATENCY_BUCKETS,
-    registers: [registry],
+    registry,
   });
-  const ttft = new Histogram({
+  const ttft = createLabelledHistogram({
     name: 'gateway_time_to_first_token_seconds',
     help: 'Time from arrival to the first token of a stream, by served model and provider.',
     labelNames: ['model', 'provider'],
     buckets: LATENCY_BUCKETS,
-    registers: [registry],
+    registry,
   });
-  const tokens = new Counter({
+  const tokens = createLabelledCounter({
     name: 'gateway_tokens_total',
     help: 'Tokens by served model, provider and direction (prompt, completion).',
     labelNames: ['model', 'provider', 'direction'],
-    registers: [registry],
+    registry,
   });
-  const cost = new Counter({
+  const cost = createLabelledCounter({
     name: 'gateway_cost_usd_total',
     help: 'Cost in USD of served requests by model and provider.',
     labelNames: ['model', 'provider'],
-    registers: [registry],
+    registry,
   });
-  const upstreamErrors = new Counter({
+  const upstreamErrors = createLabelledCounter({
     name: 'gateway_upstream_errors_total',
     help: 'Failed upstream attempts by route, provider and reason (rate_limited, server_error, timeout, ...).',
     labelNames: ['route', 'provider', 'reason'],
-    registers: [registry],
+    registry,
   });
-  const skipped = new Counter({
+  const skipped = createLabelledCounter({
     name: 'gateway_routes_skipped_total',
     help: 'Routes left out of an attempt by reason: cooldowns, open circuits, failed health checks, quota limits (rpm_limit, tpm_limit, ...).',
     labelNames: ['route', 'reason'],
-    registers: [registry],
+    registry,
   });
-  const retries = new Counter({
+  const retries = createLabelledCounter({
     name: 'gateway_retries_total',
     help: 'Attempts that repeated a route after it failed.',
     labelNames: ['route'],
-    registers: [registry],
+    registry,
   });
-  const fallbacks = new Counter({
+  const fallbacks = createLabelledCounter({
     name: 'gateway_fallbacks_total',
     help: 'Requests served by another route than the first one tried, by first and serving route.',
     labelNames: ['from', 'to'],
-    registers: [registry],
+    registry,
   });
-  const decisions = new Counter({
+  const decisions = createLabelledCounter({
     name: 'gateway_route_decisions_total',
     help: 'Served requests by model and where they were served (local worker or remote API).',
     labelNames: ['model', 'target'],
-    registers: [registry],
+    registry,
   });
-  const outcomes = new Counter({
+  const outcomes = createLabelledCounter({
     name: 'gateway_request_outcomes_total',
     help: 'Requests that did not end normally: interrupted streams, cancelled by the client, errors by type.',
     labelNames: ['outcome'],
-    registers: [registry],
+    registry,
   });
   const queueRejections = new Counter({
     name: 'gateway_queue_rejections_total',
@@ -211,46 +219,36 @@ export function createGatewayMetrics(sources: MetricsSources): GatewayMetrics {
     observe(request) {
       const model = request.model ?? request.requestedModel;
       const provider = request.provider ?? '';
-      const stream = String(request.stream);
-      requests.inc({
-        model,
-        provider,
-        route: request.route ?? '',
-        status_class: statusClass(request.status),
-        stream,
-      });
-      duration.observe({ model, provider, stream }, request.latencyMs / 1000);
-      if (request.stream && request.ttftMs !== null) ttft.observe({ model, provider }, request.ttftMs / 1000);
+      const stream = request.stream ? 'true' : 'false';
+      requests.labels(model, provider, request.route ?? '', statusClass(request.status), stream).inc();
+      duration.labels(model, provider, stream).observe(request.latencyMs / 1000);
+      if (request.stream && request.ttftMs !== null)
+        ttft.labels(model, provider).observe(request.ttftMs / 1000);
       if (request.usage !== null) {
-        tokens.inc({ model, provider, direction: 'prompt' }, request.usage.promptTokens);
-        tokens.inc({ model, provider, direction: 'completion' }, request.usage.completionTokens);
+        tokens.labels(model, provider, 'prompt').inc(request.usage.promptTokens);
+        tokens.labels(model, provider, 'completion').inc(request.usage.completionTokens);
       }
-      if (request.costUsd !== null && request.costUsd > 0) cost.inc({ model, provider }, request.costUsd);
-      if (request.isLocal !== null) decisions.inc({ model, target: request.isLocal ? 'local' : 'remote' });
-      if (request.interrupted) outcomes.inc({ outcome: 'interrupted' });
-      if (request.cancelled) outcomes.inc({ outcome: 'cancelled' });
-      else if (request.errorType !== null && !request.interrupted)
-        outcomes.inc({ outcome: request.errorType });
+      if (request.costUsd !== null && request.costUsd > 0) cost.labels(model, provider).inc(request.costUsd);
+      if (request.isLocal !== null) decisions.labels(model, request.isLocal ? 'local' : 'remote').inc();
+      if (request.interrupted) outcomes.labels('interrupted').inc();
+      if (request.cancelled) outcomes.labels('cancelled').inc();
+      else if (request.errorType !== null && !request.interrupted) outcomes.labels(request.errorType).inc();
       let previous: string | null = null;
       let first: string | null = null;
       for (const attempt of request.attempts) {
         if (attempt.outcome === 'skipped') {
-          skipped.inc({ route: attempt.route, reason: attempt.reason ?? 'unknown' });
+          skipped.labels(attempt.route, attempt.reason ?? 'unknown').inc();
           continue;
         }
         first ??= attempt.route;
-        if (attempt.route === previous) retries.inc({ route: attempt.route });
+        if (attempt.route === previous) retries.labels(attempt.route).inc();
         previous = attempt.route;
         if (attempt.outcome === 'failed') {
-          upstreamErrors.inc({
-            route: attempt.route,
-            provider: attempt.provider,
-            reason: attempt.reason ?? 'error',
-          });
+          upstreamErrors.labels(attempt.route, attempt.provider, attempt.reason ?? 'error').inc();
         }
       }
       if (first !== null && request.route !== null && first !== request.route) {
-        fallbacks.inc({ from: first, to: request.route });
+        fallbacks.labels(first, request.route).inc();
       }
     },
     queueRejected(reason) {
