@@ -180,9 +180,17 @@ routing_parameter: { max_waiting: 2, scrape_interval_ms: 60000, stale_after_ms: 
       assert.equal(remote.stats().chatRequests, 0);
       // Three slow requests: the gateway counts what it sent since the last scrape as queued, so the first two
       // go local and the third (queue estimate 2 = max_waiting) already spills.
-      const slow = send(gateway, 3, 3, { sim: { ttft_ms: 400 } });
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Long enough for the ten below to be sent while these still hold the worker, on a loaded machine too.
+      const slow = send(gateway, 3, 3, { sim: { ttft_ms: 1500 } });
+      // Waits for the three to arrive (polling, not a fixed sleep): two at the worker, one spilled.
+      for (
+        let waited = 0;
+        busy.stats().chatRequests + remote.stats().chatRequests < 23 && waited < 5000;
+        waited += 5
+      )
+        await new Promise((resolve) => setTimeout(resolve, 5));
       assert.equal(busy.stats().chatRequests, 22);
+      assert.equal(remote.stats().chatRequests, 1);
       await send(gateway, 10, 1);
       assert.equal(
         remote.stats().chatRequests,
