@@ -40,10 +40,11 @@ const LIMITS = { throughputRatio: 0.6, addedP50Ms: 0.5, addedTtftP50Ms: 1, gatew
 
 const usage = `Usage: node bench/overhead/run.mjs [flags]     (npm run bench -- [flags])
 
-  --duration S          measured seconds per target per scenario per round (default 5)
-  --rounds N            rounds; each round runs every scenario against every target (default 3)
+  --duration S          measured seconds per target per scenario per round (default 2)
+  --rounds N            rounds; each round runs every scenario against every target (default 8; many short
+                        alternations keep a slow spell of a shared host from landing on one target)
   --connections N       concurrency of the "many connections" scenarios (default 50)
-  --warmup S            unmeasured seconds before each measured run (default 1)
+  --warmup S            unmeasured seconds before each measured run (default 0.5)
   --initial-warmup S    seconds of load per target and mode before round 1, to warm the JIT (default 2)
   --scenarios LIST      comma list of nonstream,stream,nonstream-1,stream-1 (default all)
   --targets LIST        comma list of direct,floor,gateway (default all)
@@ -64,10 +65,10 @@ const usage = `Usage: node bench/overhead/run.mjs [flags]     (npm run bench -- 
 
 function parseOptions(argv) {
   const values = parseHarnessArgs(argv, {
-    duration: { type: 'string', default: '5' },
-    rounds: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '8' },
     connections: { type: 'string', default: '50' },
-    warmup: { type: 'string', default: '1' },
+    warmup: { type: 'string', default: '0.5' },
     'initial-warmup': { type: 'string', default: '2' },
     scenarios: { type: 'string', default: 'nonstream,stream,nonstream-1,stream-1' },
     targets: { type: 'string', default: TARGET_NAMES.join(',') },
@@ -220,6 +221,19 @@ function aggregate(runs) {
     ),
     rounds,
   };
+}
+
+/**
+ * The target's own CPU time per measured request, µs: the median over rounds. Its throughput can be capped by
+ * the other core (simulator + load generator); this is what a request costs the process itself.
+ */
+function cpuPerRequestRounds(aggregated, proc) {
+  return aggregated.rounds.map((round) => (round.cpuPercent[proc] * 1e4) / round.reqPerSec);
+}
+
+function cpuPerRequest(aggregated, proc) {
+  const values = cpuPerRequestRounds(aggregated, proc).sort((a, b) => a - b);
+  return percentile(values, 0.5);
 }
 
 // ---------------------------------------------------------------- printing
@@ -420,7 +434,7 @@ async function main(options) {
     print(`== ${title} (${options.rounds} × ${options.durationS} s per target) ==`);
     const header = ['target', 'req/s', 'min..max', 'p50 ms', 'p99 ms'];
     if (stream) header.push('TTFT p50', 'TTFT p99');
-    header.push('max RSS MB', 'cpu %', 'sim cpu %', 'load cpu %', 'other cpu %');
+    header.push('max RSS MB', 'cpu %', 'cpu µs/req', 'sim cpu %', 'load cpu %', 'other cpu %');
     const rows = options.targets.map((target) => {
       const a = report[id].targets[target];
       const proc = TARGET_PROCESS[target];
@@ -434,6 +448,7 @@ async function main(options) {
       row.push(
         fmtMb(a.maxRssKb[proc]),
         fmtPct(a.cpuPercent[proc]),
+        cpuPerRequest(a, proc).toFixed(0),
         fmtPct(a.cpuPercent.simulator),
         fmtPct(a.cpuPercent.load),
         fmtPct(a.cpuPercent.other),
@@ -482,6 +497,18 @@ async function main(options) {
         (gf.length ? ` (rounds ${gf.map(fmtRatio).join(' ')})` : '') +
         `  gateway/direct ${fmtRatio(rate('gateway') / rate('direct'))}  floor/direct ${fmtRatio(rate('floor') / rate('direct'))}`,
     );
+    if (get(id, 'gateway') && get(id, 'floor')) {
+      // Per round, the floor's CPU per request over the gateway's: the throughput ratio both would reach if
+      // each had a whole core to itself and nothing else were the bottleneck.
+      const floorCpu = cpuPerRequestRounds(get(id, 'floor'), 'floor');
+      const gatewayCpu = cpuPerRequestRounds(get(id, 'gateway'), 'gateway');
+      const cpuRatios = floorCpu.map((value, index) => value / gatewayCpu[index]);
+      const sorted = [...cpuRatios].sort((a, b) => a - b);
+      print(
+        `  cpu per request: gateway ${cpuPerRequest(get(id, 'gateway'), 'gateway').toFixed(0)} µs, floor ${cpuPerRequest(get(id, 'floor'), 'floor').toFixed(0)} µs;` +
+          ` floor/gateway ${fmtRatio(percentile(sorted, 0.5))} (rounds ${cpuRatios.map(fmtRatio).join(' ')})`,
+      );
+    }
     if (get(id, 'gateway') && get(id, 'floor'))
       checks.push({
         name: `${id} throughput gateway/floor`,
