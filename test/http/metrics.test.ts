@@ -45,6 +45,17 @@ async function chat(gateway: GatewayUnderTest, stream = false) {
   return response.status;
 }
 
+/** Resolves once one more chat request than now has reached a simulator (polling, not a fixed sleep). */
+async function nextArrival(): Promise<void> {
+  const count = () => a.stats().chatRequests + b.stats().chatRequests;
+  const from = count();
+  const deadline = Date.now() + 5000;
+  while (count() <= from) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the request to reach its upstream');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 describe('GET /metrics (Prometheus)', () => {
   test('counters move as requests flow: requests, tokens, cost, TTFT, fallbacks, upstream errors, gauges', async () => {
     const gateway = await startGateway({
@@ -90,6 +101,7 @@ describe('GET /metrics (Prometheus)', () => {
       environment: { MAX_CONCURRENT_REQUESTS: '1', REQUEST_QUEUE_MAX_WAITING_REQUESTS: '0' },
     });
     try {
+      const arrived = nextArrival();
       const slow = fetch(`${gateway.origin}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -99,7 +111,7 @@ describe('GET /metrics (Prometheus)', () => {
           sim: { ttft_ms: 300 },
         }),
       });
-      await new Promise((resolve) => setTimeout(resolve, 80));
+      await arrived;
       assert.equal(await chat(gateway), 429);
       await (await slow).text();
       const text = await (await fetch(`${gateway.origin}/metrics`)).text();

@@ -28,6 +28,29 @@ async function withGateway(
   }
 }
 
+/** Polls (not a fixed sleep, which a loaded machine outruns) until `ready` holds; fails after 5 s. */
+async function until(ready: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!(await ready())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Resolves once `count` more chat requests than now have reached the simulator. */
+function upstreamArrivals(count: number): Promise<void> {
+  const from = simulator.stats().chatRequests;
+  return until(() => simulator.stats().chatRequests >= from + count, `${count} request(s) upstream`);
+}
+
+/** Resolves once the admission queue of `gateway` has `count` requests waiting (its /metrics gauge). */
+function queuedRequests(gateway: GatewayUnderTest, count: number): Promise<void> {
+  return until(async () => {
+    const text = await (await fetch(`${gateway.origin}/metrics`)).text();
+    return text.includes(`gateway_queue_requests{state="waiting"} ${count}`);
+  }, `${count} request(s) queued`);
+}
+
 function chat(gateway: GatewayUnderTest, body: Record<string, unknown> = {}) {
   return fetch(`${gateway.origin}/v1/chat/completions`, {
     method: 'POST',
@@ -45,8 +68,9 @@ describe('admission queue over HTTP', () => {
     await withGateway(
       { MAX_CONCURRENT_REQUESTS: '1', REQUEST_QUEUE_TIMEOUT_SECONDS: '5' },
       async (gateway) => {
+        const arrived = upstreamArrivals(1);
         const first = chat(gateway, { sim: { ttft_ms: 300 } });
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        await arrived;
         const startedAt = Date.now();
         const second = await chat(gateway);
         assert.equal(second.status, 200);
@@ -64,10 +88,11 @@ describe('admission queue over HTTP', () => {
         REQUEST_QUEUE_TIMEOUT_SECONDS: '0.2',
       },
       async (gateway) => {
+        const arrived = upstreamArrivals(1);
         const busy = chat(gateway, { sim: { ttft_ms: 600 } });
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        await arrived;
         const waiting = chat(gateway);
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await queuedRequests(gateway, 1);
         const full = await chat(gateway);
         assert.equal(full.status, 429);
         assert.equal(full.headers.get('retry-after'), '1');
@@ -85,8 +110,9 @@ describe('admission queue over HTTP', () => {
     await withGateway(
       { MAX_CONCURRENT_REQUESTS: '1', REQUEST_QUEUE_MAX_WAITING_REQUESTS: '0' },
       async (gateway) => {
+        const arrived = upstreamArrivals(1);
         const busy = chat(gateway, { sim: { ttft_ms: 300 } });
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        await arrived;
         const invalid = await chat(gateway, { messages: 'nope' });
         assert.equal(invalid.status, 400, 'validation first: a 400, not a 429');
         await busy;
@@ -99,8 +125,9 @@ describe('admission queue over HTTP', () => {
       { MAX_CONCURRENT_REQUESTS: '1', REQUEST_QUEUE_TIMEOUT_SECONDS: '5' },
       async (gateway) => {
         // 4 tokens at 8 tokens/s: the stream commits at once and lasts about half a second.
+        const arrived = upstreamArrivals(1);
         const stream = chat(gateway, { stream: true, sim: { tokens_per_second: 8 } });
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await arrived;
         const startedAt = Date.now();
         assert.equal((await chat(gateway)).status, 200);
         assert.ok(Date.now() - startedAt < 250, 'admitted while the stream still runs');
@@ -117,8 +144,9 @@ describe('admission queue over HTTP', () => {
         STREAMING_RELEASE_SLOT_AFTER_ROUTE_SELECTED: 'false',
       },
       async (gateway) => {
+        const arrived = upstreamArrivals(1);
         const stream = chat(gateway, { stream: true, sim: { tokens_per_second: 8 } });
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await arrived;
         const startedAt = Date.now();
         assert.equal((await chat(gateway)).status, 200);
         assert.ok(Date.now() - startedAt >= 250, 'waited for the stream to end');

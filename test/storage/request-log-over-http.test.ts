@@ -98,11 +98,15 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       await fault(a, { status: 400, count: 1, message: 'bad prompt' });
       const rejected = await post(gateway, {});
       const leaving = new AbortController();
+      const streams = () => a.stats().streamRequests + b.stats().streamRequests;
+      const streamsBefore = streams();
       const cancelled = post(
         gateway,
         { stream: true, sim: { tokens_per_second: 5, tokens: 20 } },
         leaving.signal,
       );
+      // Upstream first (a loaded machine may take a while), then about two tokens' time before leaving.
+      while (streams() === streamsBefore) await new Promise((resolve) => setTimeout(resolve, 5));
       await new Promise((resolve) => setTimeout(resolve, 500));
       leaving.abort();
       await cancelled.catch(() => undefined);
