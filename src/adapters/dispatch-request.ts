@@ -27,6 +27,8 @@ export class DispatchedBody implements ChunkReader, AsyncIterable<Buffer> {
   private failure: Error | null = null;
   private wake: (() => void) | null = null;
   private controller: Dispatcher.DispatchController | null = null;
+  /** Whether we paused the transfer (undici may push more chunks after pause, and during resume). */
+  private isPaused = false;
 
   /** @internal */ attach(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
@@ -36,7 +38,10 @@ export class DispatchedBody implements ChunkReader, AsyncIterable<Buffer> {
     if (this.discarding) return;
     this.queue.push(chunk);
     this.queuedBytes += chunk.length;
-    if (this.queuedBytes > HIGH_WATER_BYTES) this.controller?.pause();
+    if (this.queuedBytes > HIGH_WATER_BYTES && !this.isPaused) {
+      this.isPaused = true;
+      this.controller?.pause();
+    }
     this.notify();
   }
 
@@ -59,8 +64,9 @@ export class DispatchedBody implements ChunkReader, AsyncIterable<Buffer> {
     if (this.queue.length > 0) {
       const batch = this.queue;
       this.queue = [];
-      if (this.queuedBytes > HIGH_WATER_BYTES) this.controller?.resume();
       this.queuedBytes = 0;
+      // resume() can push the next chunks at once (and pause again): the count is reset before, not after.
+      this.resumeTransfer();
       return batch;
     }
     if (this.failure !== null) throw this.failure;
@@ -70,7 +76,8 @@ export class DispatchedBody implements ChunkReader, AsyncIterable<Buffer> {
   discardRest(): void {
     this.discarding = true;
     this.queue = [];
-    this.controller?.resume();
+    this.queuedBytes = 0;
+    this.resumeTransfer();
   }
 
   /** Stops the transfer; the connection is closed rather than reused. */
@@ -97,6 +104,12 @@ export class DispatchedBody implements ChunkReader, AsyncIterable<Buffer> {
     } finally {
       if (!finished) this.destroy();
     }
+  }
+
+  private resumeTransfer(): void {
+    if (!this.isPaused) return;
+    this.isPaused = false;
+    this.controller?.resume();
   }
 
   private notify(): void {

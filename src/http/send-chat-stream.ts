@@ -65,7 +65,6 @@ export async function sendChatStream(
   let started = false;
   let batch = '';
   let flushScheduled = false;
-  let backpressure = false;
   const start = (headers: Record<string, string>) => {
     reply.hijack();
     raw.writeHead(200, { ...SSE_HEADERS, ...headers });
@@ -76,7 +75,7 @@ export async function sendChatStream(
     if (batch === '' || raw.destroyed) return;
     const text = batch;
     batch = '';
-    if (!raw.write(text)) backpressure = true;
+    raw.write(text);
   };
   // Starts as "wrote": the first tick only clears it, so a comment (which commits the 200 status) never
   // comes before one full period of silence.
@@ -119,8 +118,9 @@ export async function sendChatStream(
         // Runs once the microtasks queued by this upstream read have all run: one write per read.
         process.nextTick(flush);
       }
-      if (!backpressure) return undefined;
-      backpressure = false;
+      // Asked at each event rather than remembered from the write that returned false: a write the kernel
+      // took at once has drained before the next event, and its 'drain' will not come again.
+      if (!raw.writableNeedDrain) return undefined;
       return drained(raw, options.signal);
     });
     // The last events (usage, `[DONE]`) leave with the end of the response: one write instead of two.
