@@ -17,7 +17,7 @@ const HIGH_WATER_BYTES = 64 * 1024;
 
 /**
  * The body of a dispatched response, fed straight from undici's handler callbacks: no Readable stream in
- * between. Read it in batches (`next`), chunk by chunk (async iteration) or whole (`text`).
+ * between. Read it in batches (`next`) or chunk by chunk (async iteration).
  */
 export class DispatchedBody implements ChunkReader, AsyncIterable<Buffer> {
   private queue: Buffer[] = [];
@@ -88,12 +88,6 @@ export class DispatchedBody implements ChunkReader, AsyncIterable<Buffer> {
       this.controller.abort(error ?? new Error('response body discarded'));
     }
     this.notify();
-  }
-
-  async text(): Promise<string> {
-    const chunks: Buffer[] = [];
-    for (let batch = await this.next(); batch !== null; batch = await this.next()) chunks.push(...batch);
-    return Buffer.concat(chunks).toString('utf8');
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {

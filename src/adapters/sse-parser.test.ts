@@ -91,3 +91,22 @@ test('accepts plain Uint8Array views with an offset', () => {
   const view = new Uint8Array(backing.buffer, 7);
   assert.deepEqual(parseAll([view]), [{ event: 'message', data: 'ok' }]);
 });
+
+test('an event over maxEventBytes throws the caller error: one endless line or many data lines', () => {
+  const tooLarge = (detail: string) => new RangeError(detail);
+  const endless = new SseParser({ maxEventBytes: 100, tooLarge });
+  assert.deepEqual(endless.push(Buffer.from('data: ' + 'x'.repeat(60))), []);
+  assert.throws(() => endless.push(Buffer.from('x'.repeat(60))), {
+    name: 'RangeError',
+    message: 'a stream event exceeds 100 bytes',
+  });
+  const manyLines = new SseParser({ maxEventBytes: 100, tooLarge });
+  assert.throws(() => manyLines.push(Buffer.from('data: 0123456789\n'.repeat(12))), RangeError);
+});
+
+test('the limit is per event: many events of any total size pass', () => {
+  const parser = new SseParser({ maxEventBytes: 100 });
+  const events = parser.push(Buffer.from('data: 0123456789012345678901234567890123456789\n\n'.repeat(1000)));
+  assert.equal(events.length, 1000);
+  assert.deepEqual(parser.end(), []);
+});

@@ -15,6 +15,16 @@ const LOWER_D = 0x64;
 const LOWER_A = 0x61;
 const LOWER_T = 0x74;
 
+/** The largest event (its `data:` lines, or one unterminated line) a stream may send: far above any token. */
+export const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
+
+export interface SseParserOptions {
+  /** Above this many bytes in one event, parsing stops with `tooLarge`'s error (default 16 MiB). */
+  readonly maxEventBytes?: number;
+  /** The error thrown for an oversized event: the caller's own (an invalid upstream response). */
+  readonly tooLarge?: (detail: string) => Error;
+}
+
 /**
  * Incremental parser for `text/event-stream` bodies (the WHATWG event-stream format): feed it the body's chunks
  * as they arrive, get back the events each chunk completed. Lines may end in `\n`, `\r\n` or `\r`, also split
@@ -22,9 +32,20 @@ const LOWER_T = 0x74;
  * byte-order mark is ignored; `id:` and `retry:` are ignored (no upstream we call resumes streams).
  *
  * Bytes are only decoded once a line is complete, so a multi-byte UTF-8 character split across two chunks
- * decodes correctly. Only the unterminated tail of a chunk is copied.
+ * decodes correctly. Only the unterminated tail of a chunk is copied. An event larger than `maxEventBytes`
+ * (an upstream that never ends its line, say) throws instead of growing memory without bound.
  */
 export class SseParser {
+  private readonly maxEventBytes: number;
+  private readonly tooLarge: (detail: string) => Error;
+  /** Bytes held in `pending`. */
+  private pendingBytes = 0;
+
+  constructor(options: SseParserOptions = {}) {
+    this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+    this.tooLarge = options.tooLarge ?? ((detail) => new Error(detail));
+  }
+
   /** Pieces of a line whose terminator has not arrived yet; joined once, when it does (no quadratic copying). */
   private pending: Buffer[] = [];
   /** The previous chunk ended in `\r`: a `\n` starting the next chunk belongs to that terminator. */
@@ -68,6 +89,7 @@ export class SseParser {
         this.pending.push(bytes.subarray(start, lineEnd));
         const line = Buffer.concat(this.pending);
         this.pending = [];
+        this.pendingBytes = 0;
         this.processLine(line, 0, line.length, events);
       }
       start = nextStart;
@@ -78,6 +100,8 @@ export class SseParser {
     if (start < length) {
       // Copied: the caller may reuse its chunk buffer once push() returns.
       this.pending.push(Buffer.from(bytes.subarray(start)));
+      this.pendingBytes += length - start;
+      this.checkSize(this.pendingBytes + (this.data?.length ?? 0));
     }
     return events;
   }
@@ -99,6 +123,7 @@ export class SseParser {
     if (this.pending.length > 0) {
       const line = Buffer.concat(this.pending);
       this.pending = [];
+      this.pendingBytes = 0;
       this.processLine(line, 0, line.length, events);
     }
     this.dispatch(events);
@@ -143,6 +168,16 @@ export class SseParser {
 
   private appendData(value: string): void {
     this.data = this.data === null ? value : `${this.data}\n${value}`;
+    this.checkSize(this.data.length);
+  }
+
+  private checkSize(size: number): void {
+    if (size <= this.maxEventBytes) return;
+    // Dropped: the parser is unusable after this, and the memory should go now.
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.data = null;
+    throw this.tooLarge(`a stream event exceeds ${this.maxEventBytes} bytes`);
   }
 
   private dispatch(events: SseEvent[]): void {

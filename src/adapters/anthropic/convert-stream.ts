@@ -1,5 +1,9 @@
 import type { CancelSignal, StreamPart } from '../../spec/index.js';
-import { convertTransportError, type ErrorContext } from '../openai-compatible/error.js';
+import {
+  convertTransportError,
+  createInvalidResponseError,
+  type ErrorContext,
+} from '../openai-compatible/error.js';
 import { convertResultToParts, type OpenedStream } from '../openai-compatible/convert-stream.js';
 import { SseParser } from '../sse-parser.js';
 import { StreamEventConverter } from './stream-event-converter.js';
@@ -30,7 +34,7 @@ export async function* convertStream(
   }
   const { body } = opened;
   const converter = new StreamEventConverter(context, options.includeReasoning);
-  const parser = new SseParser();
+  const parser = new SseParser({ tooLarge: (detail) => createInvalidResponseError(detail, context) });
   let isReleased = false;
   try {
     for (;;) {

@@ -53,7 +53,7 @@ export async function* convertStream(
     return;
   }
   const body = opened.body;
-  const parser = new SseParser();
+  const parser = new SseParser({ tooLarge: (detail) => createInvalidResponseError(detail, context) });
   let isReleased = false;
   try {
     for (;;) {

@@ -71,7 +71,9 @@ class StreamConverter implements AsyncIterableIterator<StreamPart>, ReadyParts {
   private body: ResponseBody | null = null;
   /** The body ended, failed or is being drained: nothing left to destroy. */
   private isReleased = false;
-  private readonly parser = new SseParser();
+  private readonly parser = new SseParser({
+    tooLarge: (detail) => createInvalidResponseError(detail, this.context),
+  });
   private dataEventCount = 0;
   private hasFinished = false;
   private usage: Usage | null = null;

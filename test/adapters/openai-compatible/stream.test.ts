@@ -5,6 +5,7 @@ import type { AdapterTimeouts } from '../../../src/adapters/adapter.js';
 import { createOpenAICompatibleAdapter } from '../../../src/adapters/openai-compatible/index.js';
 import { GatewayError } from '../../../src/errors/index.js';
 import type { ChatRequest, StreamPart } from '../../../src/spec/index.js';
+import { eventually } from '../../helpers/start-gateway.js';
 import {
   collectParts,
   contentOf,
@@ -307,4 +308,25 @@ test('a JSON answer to a stream request becomes parts', async () => {
     assert.equal(delta.finishReason, 'tool_calls');
   }
   assert.equal(usage?.kind, 'usage');
+});
+
+test('an upstream that never ends its event fails the stream as an invalid response, memory bounded', async () => {
+  let upstreamClosed = false;
+  respond = (_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    response.on('close', () => (upstreamClosed = true));
+    response.write(ROLE_CHUNK);
+    // 17 MiB of one `data:` line, in 1 MiB writes, and no line end.
+    const piece = 'x'.repeat(1024 * 1024);
+    response.write('data: ');
+    for (let index = 0; index < 17; index += 1) response.write(piece);
+  };
+  const parts: StreamPart[] = [];
+  const iterate = async () => {
+    for await (const part of adapterFor().stream(REQUEST, { signal })) parts.push(part);
+  };
+  const error = await rejectsWith(iterate(), { upstreamReason: 'invalid_response', upstreamStatus: 200 });
+  assert.match(error.message, /a stream event exceeds 16777216 bytes/);
+  assert.equal(parts.length, 1, 'the role chunk came first');
+  await eventually(() => upstreamClosed);
 });
