@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ChunkReader } from '../../src/adapters/dispatch-request.js';
 import { readBodyText } from '../../src/adapters/read-body.js';
 import { GatewayError } from '../../src/errors/index.js';
+import { chunkReaderOf } from '../helpers/chunk-reader-of.js';
 import { createTestRoute } from './openai-compatible/fake-upstream.js';
 
 const CONTEXT = {
@@ -11,22 +11,10 @@ const CONTEXT = {
 };
 const signal = new AbortController().signal;
 
-function bodyOf(batches: Buffer[][]): ChunkReader & { destroyed: boolean } {
-  let position = 0;
-  return {
-    destroyed: false,
-    next: () => Promise.resolve(position < batches.length ? (batches[position++] as Buffer[]) : null),
-    discardRest() {},
-    destroy() {
-      this.destroyed = true;
-    },
-  };
-}
-
 test('a 2xx body is read whole, a character split across chunks intact', async () => {
   const bytes = Buffer.from('{"text":"héllo wörld"}');
   const text = await readBodyText(
-    bodyOf([[bytes.subarray(0, 11)], [bytes.subarray(11, 13), bytes.subarray(13)]]),
+    chunkReaderOf([[bytes.subarray(0, 11)], [bytes.subarray(11, 13), bytes.subarray(13)]]),
     CONTEXT,
     signal,
   );
@@ -34,7 +22,7 @@ test('a 2xx body is read whole, a character split across chunks intact', async (
 });
 
 test('a body over the limit is an invalid response, and its transfer is stopped', async () => {
-  const body = bodyOf([[Buffer.alloc(60, 0x61)], [Buffer.alloc(60, 0x61)], [Buffer.alloc(60, 0x61)]]);
+  const body = chunkReaderOf([[Buffer.alloc(60, 0x61)], [Buffer.alloc(60, 0x61)], [Buffer.alloc(60, 0x61)]]);
   await assert.rejects(readBodyText(body, CONTEXT, signal, 100), (error: unknown) => {
     assert.ok(error instanceof GatewayError);
     assert.equal(error.upstreamReason, 'invalid_response');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { startGateway, type GatewayUnderTest } from '../helpers/start-gateway.js';
+import { upstreamArrivals } from '../helpers/upstream-arrivals.js';
 
 let a: Simulator;
 let b: Simulator;
@@ -43,17 +44,6 @@ async function chat(gateway: GatewayUnderTest, stream = false) {
   });
   await response.text();
   return response.status;
-}
-
-/** Resolves once one more chat request than now has reached a simulator (polling, not a fixed sleep). */
-async function nextArrival(): Promise<void> {
-  const count = () => a.stats().chatRequests + b.stats().chatRequests;
-  const from = count();
-  const deadline = Date.now() + 5000;
-  while (count() <= from) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for the request to reach its upstream');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 describe('GET /metrics (Prometheus)', () => {
@@ -101,7 +91,7 @@ describe('GET /metrics (Prometheus)', () => {
       environment: { MAX_CONCURRENT_REQUESTS: '1', REQUEST_QUEUE_MAX_WAITING_REQUESTS: '0' },
     });
     try {
-      const arrived = nextArrival();
+      const arrived = upstreamArrivals([a, b]);
       const slow = fetch(`${gateway.origin}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { startGateway, type GatewayUnderTest } from '../helpers/start-gateway.js';
+import { upstreamArrivals } from '../helpers/upstream-arrivals.js';
 
 let simulator: Simulator;
 
@@ -37,12 +38,6 @@ async function until(ready: () => boolean | Promise<boolean>, what: string): Pro
   }
 }
 
-/** Resolves once `count` more chat requests than now have reached the simulator. */
-function upstreamArrivals(count: number): Promise<void> {
-  const from = simulator.stats().chatRequests;
-  return until(() => simulator.stats().chatRequests >= from + count, `${count} request(s) upstream`);
-}
-
 /** Resolves once the admission queue of `gateway` has `count` requests waiting (its /metrics gauge). */
 function queuedRequests(gateway: GatewayUnderTest, count: number): Promise<void> {
   return until(async () => {
@@ -68,7 +63,7 @@ describe('admission queue over HTTP', () => {
     await withGateway(
       { MAX_CONCURRENT_REQUESTS: '1', REQUEST_QUEUE_TIMEOUT_SECONDS: '5' },
       async (gateway) => {
-        const arrived = upstreamArrivals(1);
+        const arrived = upstreamArrivals([simulator]);
         const first = chat(gateway, { sim: { ttft_ms: 300 } });
         await arrived;
         const startedAt = Date.now();
@@ -88,7 +83,7 @@ describe('admission queue over HTTP', () => {
         REQUEST_QUEUE_TIMEOUT_SECONDS: '0.2',
       },
       async (gateway) => {
-        const arrived = upstreamArrivals(1);
+        const arrived = upstreamArrivals([simulator]);
         const busy = chat(gateway, { sim: { ttft_ms: 600 } });
         await arrived;
         const waiting = chat(gateway);
@@ -110,7 +105,7 @@ describe('admission queue over HTTP', () => {
     await withGateway(
       { MAX_CONCURRENT_REQUESTS: '1', REQUEST_QUEUE_MAX_WAITING_REQUESTS: '0' },
       async (gateway) => {
-        const arrived = upstreamArrivals(1);
+        const arrived = upstreamArrivals([simulator]);
         const busy = chat(gateway, { sim: { ttft_ms: 300 } });
         await arrived;
         const invalid = await chat(gateway, { messages: 'nope' });
@@ -125,7 +120,7 @@ describe('admission queue over HTTP', () => {
       { MAX_CONCURRENT_REQUESTS: '1', REQUEST_QUEUE_TIMEOUT_SECONDS: '5' },
       async (gateway) => {
         // 4 tokens at 8 tokens/s: the stream commits at once and lasts about half a second.
-        const arrived = upstreamArrivals(1);
+        const arrived = upstreamArrivals([simulator]);
         const stream = chat(gateway, { stream: true, sim: { tokens_per_second: 8 } });
         await arrived;
         const startedAt = Date.now();
@@ -144,7 +139,7 @@ describe('admission queue over HTTP', () => {
         STREAMING_RELEASE_SLOT_AFTER_ROUTE_SELECTED: 'false',
       },
       async (gateway) => {
-        const arrived = upstreamArrivals(1);
+        const arrived = upstreamArrivals([simulator]);
         const stream = chat(gateway, { stream: true, sim: { tokens_per_second: 8 } });
         await arrived;
         const startedAt = Date.now();

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { startGateway, type GatewayUnderTest } from '../helpers/start-gateway.js';
+import { upstreamArrivals } from '../helpers/upstream-arrivals.js';
 
 // models.yaml quotas over real HTTP, on the memory store and a fake clock (windows are crossed by moving it).
 let a: Simulator;
@@ -57,17 +58,6 @@ after(async () => {
   await b.close();
 });
 
-/** Resolves once one more chat request than now has reached a simulator (polling, not a fixed sleep). */
-async function nextArrival(): Promise<void> {
-  const count = () => a.stats().chatRequests + b.stats().chatRequests;
-  const from = count();
-  const deadline = Date.now() + 5000;
-  while (count() <= from) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for the request to reach its upstream');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 describe('quotas from models.yaml (memory store)', () => {
   test('a provider rpm admits exactly rpm requests, then the route is skipped for the next one', async () => {
     const served: string[] = [];
@@ -118,7 +108,7 @@ describe('quotas from models.yaml (memory store)', () => {
   test('a token limit reserves prompt + max_tokens, and settles to the real usage after the answer', async () => {
     clock += 120_000;
     // In flight: ~900 tokens reserved (prompt + max_tokens 890); another 200 do not fit under 1000.
-    const arrived = nextArrival();
+    const arrived = upstreamArrivals([a, b]);
     const slow = chat('tokens', { max_tokens: 890, sim: { ttft_ms: 300 } });
     await arrived;
     const refused = await chat('tokens', { max_tokens: 200 });
@@ -133,7 +123,7 @@ describe('quotas from models.yaml (memory store)', () => {
   });
 
   test('max_concurrency holds a slot for the whole request and frees it at the end', async () => {
-    const arrived = nextArrival();
+    const arrived = upstreamArrivals([a, b]);
     const slow = chat('one-at-a-time', { sim: { ttft_ms: 300 } });
     await arrived;
     const refused = await chat('one-at-a-time');

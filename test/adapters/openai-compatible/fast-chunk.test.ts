@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ChunkReader } from '../../../src/adapters/dispatch-request.js';
 import { createInterruptedError, type ErrorContext } from '../../../src/adapters/openai-compatible/error.js';
 import {
   convertChunk,
@@ -13,6 +12,8 @@ import { GatewayError } from '../../../src/errors/index.js';
 import { createChunkFormatter } from '../../../src/simulator/create-chunk-formatter.js';
 import type { ChatDelta, FinishReason, StreamPart } from '../../../src/spec/index.js';
 import { takeReadyParts } from '../../../src/spec/index.js';
+import type { ChunkReader } from '../../../src/adapters/dispatch-request.js';
+import { chunkReaderOf } from '../../helpers/chunk-reader-of.js';
 import { createTestRoute, readFixture } from './fake-upstream.js';
 
 const CONTEXT: ErrorContext = {
@@ -645,19 +646,6 @@ test('every event of a simulated stream without tool calls goes the fast path', 
   }
 });
 
-/** A body that hands out the given batches, then ends. */
-function createBody(batches: readonly Buffer[][]): ChunkReader & { destroyed: boolean } {
-  let position = 0;
-  return {
-    destroyed: false,
-    next: () => Promise.resolve(position < batches.length ? (batches[position++] as Buffer[]) : null),
-    discardRest() {},
-    destroy() {
-      this.destroyed = true;
-    },
-  };
-}
-
 function describe(error: GatewayError): string {
   return `${error.code}: ${error.message}`;
 }
@@ -666,7 +654,7 @@ function describe(error: GatewayError): string {
 async function streamParts(batches: readonly Buffer[][]): Promise<Array<StreamPart | string>> {
   const results: Array<StreamPart | string> = [];
   try {
-    const body = createBody(batches);
+    const body = chunkReaderOf(batches);
     for await (const part of convertStream(
       () => Promise.resolve({ kind: 'stream', body }),
       CONTEXT,
@@ -684,7 +672,7 @@ async function streamParts(batches: readonly Buffer[][]): Promise<Array<StreamPa
 async function streamPartsTakingReady(batches: readonly Buffer[][]): Promise<Array<StreamPart | string>> {
   const results: Array<StreamPart | string> = [];
   try {
-    const body = createBody(batches);
+    const body = chunkReaderOf(batches);
     const iterator = convertStream(
       () => Promise.resolve({ kind: 'stream', body }),
       CONTEXT,
@@ -756,14 +744,14 @@ test('streams of mixed events give the same parts however the body is split', as
 test('stopping iteration early destroys the body; a finished stream leaves it alone', async () => {
   const token = `data: ${VLLM_HEAD}${PLAIN_OPENING}"a"${PLAIN_CHOICE_TAIL}${PLAIN_CHUNK_TAIL}\n\n`;
   const open = (body: ChunkReader) => () => Promise.resolve({ kind: 'stream' as const, body });
-  const early = createBody([[Buffer.from(token.repeat(3))], [Buffer.from(token)]]);
+  const early = chunkReaderOf([[Buffer.from(token.repeat(3))], [Buffer.from(token)]]);
   const iterator = convertStream(open(early), CONTEXT, new AbortController().signal);
   assert.equal((await iterator.next()).done, false);
   assert.deepEqual(await iterator.return?.(), { done: true, value: undefined });
   assert.equal(early.destroyed, true);
   assert.deepEqual(await iterator.next(), { done: true, value: undefined });
 
-  const finished = createBody([[Buffer.from(`${token}data: [DONE]\n\n`)]]);
+  const finished = chunkReaderOf([[Buffer.from(`${token}data: [DONE]\n\n`)]]);
   const parts: StreamPart[] = [];
   for await (const part of convertStream(open(finished), CONTEXT, new AbortController().signal))
     parts.push(part);
