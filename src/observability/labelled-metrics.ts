@@ -84,6 +84,43 @@ function register(registry: Registry, metric: { readonly name: string }): void {
   registry.registerMetric(metric as unknown as Metric);
 }
 
+/**
+ * What both metric kinds share: the series index, the exposed series in first-use order (the order prom-client
+ * lists them in), the label lookup and reset.
+ */
+abstract class SeriesMetric<Series extends { clear(): void }> {
+  readonly aggregator = 'sum';
+  protected readonly listed: Series[] = [];
+  readonly #index: SeriesIndex<Series>;
+
+  constructor(
+    public name: string,
+    readonly help: string,
+    readonly labelNames: readonly string[],
+    create: (labels: Labels, listing: Series[]) => Series,
+  ) {
+    this.#index = new SeriesIndex(name, labelNames, (labels) => create(labels, this.listed));
+  }
+
+  // Separate parameters rather than a rest array: see MAX_LABELS in series-index.ts.
+  labels(
+    first?: string,
+    second?: string,
+    third?: string,
+    fourth?: string,
+    fifth?: string,
+    sixth?: string,
+  ): Series {
+    return this.#index.find(first, second, third, fourth, fifth, sixth);
+  }
+
+  /** As `Registry.resetMetrics` expects; series handed out stay valid and reappear when used again. */
+  reset(): void {
+    for (const series of this.listed) series.clear();
+    this.listed.length = 0;
+  }
+}
+
 class Counted implements CounterSeries {
   value = 0;
   #listed = false;
@@ -113,31 +150,11 @@ class Counted implements CounterSeries {
   }
 }
 
-class LabelledCounterMetric {
+class LabelledCounterMetric extends SeriesMetric<Counted> {
   readonly type = 'counter';
-  readonly aggregator = 'sum';
-  /** Exposed series in first-increment order, the order prom-client's Counter lists them in. */
-  readonly #listed: Counted[] = [];
-  readonly #index: SeriesIndex<Counted>;
 
-  constructor(
-    public name: string,
-    readonly help: string,
-    readonly labelNames: readonly string[],
-  ) {
-    this.#index = new SeriesIndex(name, labelNames, (labels) => new Counted(labels, this.#listed));
-  }
-
-  // Separate parameters rather than a rest array: see MAX_LABELS in series-index.ts.
-  labels(
-    first?: string,
-    second?: string,
-    third?: string,
-    fourth?: string,
-    fifth?: string,
-    sixth?: string,
-  ): CounterSeries {
-    return this.#index.find(first, second, third, fourth, fifth, sixth);
+  constructor(name: string, help: string, labelNames: readonly string[]) {
+    super(name, help, labelNames, (labels, listing) => new Counted(labels, listing));
   }
 
   async get(): Promise<MetricSnapshot> {
@@ -145,15 +162,9 @@ class LabelledCounterMetric {
       help: this.help,
       name: this.name,
       type: this.type,
-      values: this.#listed.map((series) => ({ value: series.value, labels: series.labels })),
+      values: this.listed.map((series) => ({ value: series.value, labels: series.labels })),
       aggregator: this.aggregator,
     };
-  }
-
-  /** As `Registry.resetMetrics` expects; series handed out stay valid and reappear when incremented. */
-  reset(): void {
-    for (const series of this.#listed) series.clear();
-    this.#listed.length = 0;
   }
 }
 
@@ -210,32 +221,21 @@ class Bucketed implements HistogramSeries {
   }
 }
 
-class LabelledHistogramMetric {
+/** Series of one histogram: all share its bounds (a Float64Array made once). */
+function bucketedSeries(bounds: Float64Array): (labels: Labels, listing: Bucketed[]) => Bucketed {
+  return (labels, listing) => new Bucketed(labels, bounds, listing);
+}
+
+class LabelledHistogramMetric extends SeriesMetric<Bucketed> {
   readonly type = 'histogram';
-  readonly aggregator = 'sum';
-  readonly #listed: Bucketed[] = [];
-  readonly #index: SeriesIndex<Bucketed>;
 
   constructor(
-    public name: string,
-    readonly help: string,
-    readonly labelNames: readonly string[],
+    name: string,
+    help: string,
+    labelNames: readonly string[],
     readonly buckets: readonly number[],
   ) {
-    const bounds = Float64Array.from(buckets);
-    this.#index = new SeriesIndex(name, labelNames, (labels) => new Bucketed(labels, bounds, this.#listed));
-  }
-
-  // Separate parameters rather than a rest array: see MAX_LABELS in series-index.ts.
-  labels(
-    first?: string,
-    second?: string,
-    third?: string,
-    fourth?: string,
-    fifth?: string,
-    sixth?: string,
-  ): HistogramSeries {
-    return this.#index.find(first, second, third, fourth, fifth, sixth);
+    super(name, help, labelNames, bucketedSeries(Float64Array.from(buckets)));
   }
 
   /** What `getMetricsAsJSON` (and so a cluster worker) sends: each sample carries all of its labels. */
@@ -251,11 +251,6 @@ class LabelledHistogramMetric {
     return this.#snapshot(false);
   }
 
-  reset(): void {
-    for (const series of this.#listed) series.clear();
-    this.#listed.length = 0;
-  }
-
   /**
    * The samples prom-client's Histogram produces, in its order and shape: cumulative `_bucket` per bound then
    * `+Inf`, `_sum`, `_count`. `exemplar` is set as it sets it (null on buckets, undefined on the others) so
@@ -264,7 +259,7 @@ class LabelledHistogramMetric {
   #snapshot(splay: boolean): MetricSnapshot {
     const bucketName = `${this.name}_bucket`;
     const values: Sample[] = [];
-    for (const series of this.#listed) {
+    for (const series of this.listed) {
       const sample = (
         value: number,
         metricName: string,
