@@ -1,12 +1,10 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqliteFile } from '../util/open-sqlite-file.js';
 import type { ApiKeyStore } from './api-key-store.js';
 import { SQLITE_KEY_MIGRATIONS, type KeyMigration } from './api-key-migrations.js';
 import { API_KEY_COLUMNS, fromKeyRow, toKeyColumnValues } from './api-key-rows.js';
 
 /** How long a write waits for another process's lock on the same file (the request log uses the same). */
-const BUSY_TIMEOUT_MS = 2000;
 
 type SqliteValue = string | number | null;
 
@@ -41,15 +39,7 @@ export function createSqliteApiKeyStore(options: {
   readonly migrations?: readonly KeyMigration[];
 }): ApiKeyStore {
   const { path } = options;
-  if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
-  try {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-  } catch (error) {
-    db.close();
-    throw error;
-  }
+  const db = openSqliteFile(path);
   let migrated = false;
   const encode = (values: ReturnType<typeof toKeyColumnValues>): SqliteValue[] =>
     values.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value));

@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqliteFile } from '../util/open-sqlite-file.js';
 import { bucketOf, dayOf, evaluateCharges, MINUTE_BUCKETS, readCounter } from './counter-math.js';
 import { MemoryStore } from './memory-store.js';
 import type {
@@ -15,7 +14,6 @@ import type {
 /** Bumped with each change to the tables below; `open` creates or migrates up to it. */
 const SCHEMA_VERSION = 1;
 /** How long a second process on the same file waits for the write lock before an operation fails. */
-const BUSY_TIMEOUT_MS = 2000;
 /** Every store instance stamps its row in `state_owners` this often (wall clock, unref'd timer). */
 const HEARTBEAT_MS = 10_000;
 /** An owner silent this long is presumed dead and its concurrency slots are released. */
@@ -119,7 +117,7 @@ function isProcessAlive(pid: number): boolean {
  * In-flight (concurrent) counts are per store instance and released when it closes or dies.
  *
  * better-sqlite3 is synchronous: each call blocks the event loop for a few µs of local, WAL-mode disk work
- * with prepared statements (up to `BUSY_TIMEOUT_MS` while another process holds the write lock). That is
+ * with prepared statements (up to `SQLITE_BUSY_TIMEOUT_MS` while another process holds the write lock). That is
  * acceptable for this opt-in store; the default store is in memory and Redis is the one for many hosts.
  *
  * On an SQLite error (disk full, I/O error, lock timeout) nothing throws: the call is served by an in-memory
@@ -160,12 +158,8 @@ export class SqliteStore implements StateStore {
    * gives a private in-memory database. Throws if the file cannot be opened or was written by a newer schema.
    */
   static open(path: string): SqliteStore {
-    if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
-    // `timeout` is SQLite's busy_timeout, set before anything else so even switching to WAL waits.
-    const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+    const db = openSqliteFile(path);
     try {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
       db.transaction(() => {
         const version = Number(db.pragma('user_version', { simple: true }));
         if (version > SCHEMA_VERSION) {

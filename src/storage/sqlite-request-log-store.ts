@@ -1,7 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqliteFile } from '../util/open-sqlite-file.js';
 import { API_LOG_COLUMNS, fromStoredRow, toColumnValues } from './api-log-columns.js';
 import type { ColumnValue } from './api-log-columns.js';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite-migrations.js';
@@ -12,7 +11,6 @@ import { createSqliteStatsWorker, SQLITE_PERCENTILES_FUNCTION } from './sqlite-s
 import { readStatsRows, statsStatements, type StatsDialect } from './stats-sql.js';
 
 /** How long a write waits for another process's lock on the same file before it fails (and is retried). */
-const BUSY_TIMEOUT_MS = 2000;
 /**
  * Rows inserted per event-loop turn. better-sqlite3 is synchronous and a row costs tens of µs (JSON, eight
  * indexes), so a 500-row batch in one go would stall every request for ~10-25 ms; in turns of 50 a stall
@@ -93,15 +91,7 @@ function migrateSqlite(db: Database.Database, migrations: readonly SqliteMigrati
  */
 export function createSqliteRequestLogStore(options: SqliteRequestLogStoreOptions): RequestLogStore {
   const { path } = options;
-  if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
-  try {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-  } catch (error) {
-    db.close();
-    throw error;
-  }
+  const db = openSqliteFile(path);
   // Prepared after `migrate`, once the table exists. One prepared single-row INSERT run per row inside one
   // transaction: in-process SQLite has no round trips to save, so this is as fast as a multi-row INSERT
   // without its variable limit or a statement per batch size.

@@ -3,12 +3,12 @@ import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { STATS_QUANTILES } from './request-log-stats.js';
 import type { StatsStatement } from './stats-sql.js';
+import { SQLITE_BUSY_TIMEOUT_MS } from '../util/open-sqlite-file.js';
 
 /** The SQL aggregate the worker defines: `stats_percentiles(column)` → JSON `[p50, p95, p99]`, or null. */
 export const SQLITE_PERCENTILES_FUNCTION = 'stats_percentiles';
 
 /** How long the worker's reader waits for a lock (WAL readers rarely do: only around a checkpoint). */
-const BUSY_TIMEOUT_MS = 2000;
 
 /**
  * The worker's code, plain CommonJS run with `eval`: a `.ts` worker file would not load under the test
@@ -113,7 +113,7 @@ export function createSqliteStatsWorker(source: SqliteStatsSource): SqliteStatsW
         path: 'path' in source ? resolve(source.path) : null,
         functionName: SQLITE_PERCENTILES_FUNCTION,
         quantiles: STATS_QUANTILES,
-        busyTimeoutMs: BUSY_TIMEOUT_MS,
+        busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS,
       },
     });
     started.unref();
