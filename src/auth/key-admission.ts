@@ -4,7 +4,8 @@ import type { RouteTarget, Usage } from '../spec/index.js';
 import type { KeyEntry } from './api-key-table.js';
 import type { BudgetHold, BudgetLedger } from './budget-ledger.js';
 import { fromMicros, toMicros } from './budget-period.js';
-import { hasQuota, keyQuotaTarget } from './key-quota-target.js';
+import { hasQuota } from '../spec/index.js';
+import { keyQuotaTarget } from './key-quota-target.js';
 import { worstCaseMicros } from './worst-case-cost.js';
 
 /** What the admission needs to know of a parsed chat request. */

@@ -26,14 +26,3 @@ export function keyQuotaTarget(keyId: string, limits: QuotaLimits): RouteTarget 
     limits: { route: limits, model: {}, provider: {} },
   };
 }
-
-/** Whether `limits` sets any quota. */
-export function hasQuota(limits: QuotaLimits): boolean {
-  return (
-    limits.rpm !== undefined ||
-    limits.rpd !== undefined ||
-    limits.tpm !== undefined ||
-    limits.tpd !== undefined ||
-    limits.max_concurrency !== undefined
-  );
-}

@@ -1,5 +1,6 @@
 import type { CounterAdjustment, CounterCharge, CounterStanding, StateStore } from '../state/state-store.js';
 import type { QuotaLimits, RouteTarget, Usage } from '../spec/index.js';
+import { hasQuota } from '../spec/index.js';
 
 /** Why a route was skipped for its quotas (listed in the attempts). */
 export type LimitReason = 'rpm_limit' | 'rpd_limit' | 'tpm_limit' | 'tpd_limit' | 'concurrency_limit';
@@ -50,16 +51,6 @@ export type QuotaDecision =
 const UNLIMITED: QuotaReservation = { binding: null, settle: () => undefined, refund: () => undefined };
 export const UNLIMITED_DECISION: QuotaDecision = { admitted: true, reservation: UNLIMITED };
 
-function hasAny(limits: QuotaLimits): boolean {
-  return (
-    limits.rpm !== undefined ||
-    limits.rpd !== undefined ||
-    limits.tpm !== undefined ||
-    limits.tpd !== undefined ||
-    limits.max_concurrency !== undefined
-  );
-}
-
 function needsTokens(limits: QuotaLimits): boolean {
   return limits.tpm !== undefined || limits.tpd !== undefined;
 }
@@ -104,12 +95,12 @@ export function createQuotaLimiter(options: {
       { scope: 'route' as const, name: `route:${route.id}`, limits: route.limits.route },
       { scope: 'model' as const, name: `model:${route.modelId}`, limits: route.limits.model },
       { scope: 'provider' as const, name: `provider:${route.provider}`, limits: route.limits.provider },
-    ].filter((entry) => hasAny(entry.limits));
+    ].filter((entry) => hasQuota(entry.limits));
 
   return {
     applies: (route) =>
       options.enabled &&
-      (hasAny(route.limits.route) || hasAny(route.limits.model) || hasAny(route.limits.provider)),
+      (hasQuota(route.limits.route) || hasQuota(route.limits.model) || hasQuota(route.limits.provider)),
     needsTokenEstimate: (route) =>
       options.enabled &&
       (needsTokens(route.limits.route) ||

@@ -2,6 +2,7 @@ export type * from './chat-request.js';
 export type * from './chat-result.js';
 export type * from './usage.js';
 export type * from './route-target.js';
+export { hasQuota } from './route-target.js';
 export type { FinishReason } from './finish-reason.js';
 export { isFinishReason } from './finish-reason.js';
 export type { StreamPart, ChatDelta, ToolCallDelta, ReadyParts } from './stream-part.js';

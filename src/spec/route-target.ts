@@ -43,6 +43,17 @@ export interface QuotaLimits {
   readonly max_concurrency?: number;
 }
 
+/** Whether `limits` sets any quota. */
+export function hasQuota(limits: QuotaLimits): boolean {
+  return (
+    limits.rpm !== undefined ||
+    limits.rpd !== undefined ||
+    limits.tpm !== undefined ||
+    limits.tpd !== undefined ||
+    limits.max_concurrency !== undefined
+  );
+}
+
 /** The quotas a route is subject to: its own, its public model's (over all routes) and its provider's. */
 export interface RouteLimits {
   readonly route: QuotaLimits;
