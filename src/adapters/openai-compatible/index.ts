@@ -37,34 +37,31 @@ export function createOpenAICompatibleAdapter(
   const quirks = quirksFor(route.kind);
   const endpoint = createUpstreamEndpoint(route, dependencies);
 
-  async function complete(request: ChatRequest, options: AdapterCallOptions): Promise<ChatResult> {
-    const body = convertRequest(request, route, quirks, { stream: false });
+  /** POSTs a chat completion; `headersTimeoutMs` 0 for non-stream calls (their headers follow the generation). */
+  async function postChat(body: string, headersTimeoutMs: number, options: AdapterCallOptions) {
     const response = await sendRequest(
       endpoint,
       'POST',
       CHAT_COMPLETIONS_PATH,
       body,
       options.signal,
-      0,
+      headersTimeoutMs,
       options.traceHeaders,
     );
     reportExhaustedQuota(response.headers, options);
+    return response;
+  }
+
+  async function complete(request: ChatRequest, options: AdapterCallOptions): Promise<ChatResult> {
+    const body = convertRequest(request, route, quirks, { stream: false });
+    const response = await postChat(body, 0, options);
     return convertResponse(await readBodyText(response.body, endpoint, options.signal), endpoint);
   }
 
   function stream(request: ChatRequest, options: AdapterCallOptions): AsyncIterable<StreamPart> {
     const body = convertRequest(request, route, quirks, { stream: true });
     const open = async (): Promise<OpenedStream> => {
-      const response = await sendRequest(
-        endpoint,
-        'POST',
-        CHAT_COMPLETIONS_PATH,
-        body,
-        options.signal,
-        endpoint.timeouts.ttftMs,
-        options.traceHeaders,
-      );
-      reportExhaustedQuota(response.headers, options);
+      const response = await postChat(body, endpoint.timeouts.ttftMs, options);
       const contentType = response.headers['content-type'];
       if (typeof contentType === 'string' && contentType.startsWith('application/json')) {
         // The server ignored `stream: true` (some OpenAI-compatible servers do) and sent one completion.
