@@ -19,7 +19,7 @@ import type {
   RouteTarget,
   StreamPart,
 } from '../spec/index.js';
-import { isSubstantiveDelta, takeReadyParts, type ReadyParts } from '../spec/index.js';
+import { isSubstantiveDelta, NO_PARTS, takeReadyParts, type ReadyParts } from '../spec/index.js';
 import type { Attempt } from './attempt.js';
 import type { AttemptEnd, RouteStates, SkipReason } from './route-states.js';
 import { backoffDelayMs } from './backoff.js';
@@ -394,5 +394,3 @@ function replay(
   };
   return { [Symbol.asyncIterator]: () => live };
 }
-
-const NO_PARTS: readonly StreamPart[] = [];

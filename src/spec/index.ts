@@ -6,7 +6,7 @@ export { hasQuota } from './route-target.js';
 export type { FinishReason } from './finish-reason.js';
 export { isFinishReason } from './finish-reason.js';
 export type { StreamPart, ChatDelta, ToolCallDelta, ReadyParts } from './stream-part.js';
-export { isSubstantiveDelta, takeReadyParts } from './stream-part.js';
+export { isSubstantiveDelta, NO_PARTS, takeReadyParts } from './stream-part.js';
 export { OPENROUTER_ONLY_FIELDS } from './openrouter-fields.js';
 export type * from './request-trace.js';
 export type { CancelSignal } from './cancel-signal.js';

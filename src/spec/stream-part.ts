@@ -48,7 +48,8 @@ export function takeReadyParts(iterator: AsyncIterator<StreamPart>): readonly St
   return source.takeReady === undefined ? NO_PARTS : source.takeReady();
 }
 
-const NO_PARTS: readonly StreamPart[] = [];
+/** No parts: one shared empty list instead of an allocation each time. */
+export const NO_PARTS: readonly StreamPart[] = [];
 
 /** True when the delta carries something the client would see: the route commits on it. */
 export function isSubstantiveDelta(delta: ChatDelta): boolean {

@@ -1,4 +1,5 @@
 import type { ChatDelta, StreamPart } from '../../spec/index.js';
+import { NO_PARTS } from '../../spec/index.js';
 import {
   createInterruptedError,
   createInvalidResponseError,
@@ -16,8 +17,6 @@ type BlockState =
   | { readonly kind: 'tool'; readonly toolIndex: number; hasArguments: boolean }
   | { readonly kind: 'thinking'; text: string; signature: string | null }
   | { readonly kind: 'other' };
-
-const NO_PARTS: readonly StreamPart[] = [];
 
 /**
  * Turns the events of one Anthropic Messages stream into canonical parts, event by event:

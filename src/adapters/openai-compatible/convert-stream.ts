@@ -1,4 +1,5 @@
 import type { CancelSignal, ChatResult, ReadyParts, StreamPart, Usage } from '../../spec/index.js';
+import { NO_PARTS } from '../../spec/index.js';
 import type { ChunkReader } from '../dispatch-request.js';
 import { SseParser, type SseEvent } from '../sse-parser.js';
 import { convertUsage } from './convert-usage.js';
@@ -46,7 +47,6 @@ export function convertStream(
 }
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
-const NO_PARTS: readonly StreamPart[] = [];
 
 /**
  * The iterator behind convertStream. Hand-written rather than an async generator: one upstream read usually
